@@ -1,0 +1,2 @@
+//! Placeholder while the WIT is validated.
+wit_bindgen::generate!({ world: "connector", path: "../wit" });

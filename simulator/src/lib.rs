@@ -1,0 +1,1 @@
+//! Bitbucket simulator.
