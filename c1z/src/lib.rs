@@ -1,1 +1,18 @@
-//! Baton .c1z files.
+//! Baton .c1z files (format v1): protobuf messages, the sync store (writer), the reader, inspection and diff.
+
+pub mod diff;
+pub mod envelope;
+pub mod error;
+pub mod inspect;
+pub mod json;
+pub mod ksuid;
+pub mod pb;
+pub mod reader;
+pub mod schema;
+pub mod store;
+pub mod timestamp;
+
+pub use error::C1zError;
+
+pub use reader::{C1zReader, SyncInfo};
+pub use store::{SyncCounts, SyncRun, SyncStore};
