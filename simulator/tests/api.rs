@@ -28,7 +28,10 @@ fn paging_uses_absolute_next_links_and_bounds_pagelen() {
     let size = v["size"].as_u64().unwrap() as usize;
     assert!(size > 10);
     let next = v["next"].as_str().unwrap();
-    assert!(next.starts_with(&format!("{}/2.0/repositories/{ws}?", sim.base_url())), "{next}");
+    assert!(
+        next.starts_with(&format!("{}/2.0/repositories/{ws}?", sim.base_url())),
+        "{next}"
+    );
     assert!(next.contains("page=2"));
     assert!(v.get("previous").is_none());
     let all = get_all(&sim, &format!("/2.0/repositories/{ws}?pagelen=3"), &a);
@@ -44,22 +47,41 @@ fn paging_uses_absolute_next_links_and_bounds_pagelen() {
         assert_eq!(r.json()["type"], "error");
     }
     // other parameters survive in next links
-    let v = get(&sim, &format!("/2.0/workspaces/{ws}/members?pagelen=2&fields=-values.links"), &a).json();
+    let v = get(
+        &sim,
+        &format!("/2.0/workspaces/{ws}/members?pagelen=2&fields=-values.links"),
+        &a,
+    )
+    .json();
     let next = v["next"].as_str().unwrap();
-    assert!(next.contains("pagelen=2") && next.contains("fields="), "{next}");
+    assert!(
+        next.contains("pagelen=2") && next.contains("fields="),
+        "{next}"
+    );
 }
 
 #[test]
 fn rate_limit_is_text_plain_without_retry_after_and_faults_are_injected() {
     let sim = small();
     let a = Auth::admin(&sim.credentials());
-    sim.set_faults(0.0, Some(RateLimit::Spread { limited: 1, every: 1 }), Duration::ZERO);
+    sim.set_faults(
+        0.0,
+        Some(RateLimit::Spread {
+            limited: 1,
+            every: 1,
+        }),
+        Duration::ZERO,
+    );
     let r = get(&sim, "/2.0/user", &a);
     assert_eq!(r.status, 429);
     assert!(r.header("content-type").unwrap().starts_with("text/plain"));
     assert_eq!(r.text(), "Rate limit for this resource has been exceeded");
     assert!(r.header("retry-after").is_none());
-    sim.set_faults(0.0, Some(RateLimit::Burst { count: 2, every: 5 }), Duration::ZERO);
+    sim.set_faults(
+        0.0,
+        Some(RateLimit::Burst { count: 2, every: 5 }),
+        Duration::ZERO,
+    );
     let st: Vec<u16> = (0..10).map(|_| get(&sim, "/2.0/user", &a).status).collect();
     assert_eq!(st, vec![200, 200, 200, 429, 429, 200, 200, 200, 429, 429]);
     sim.set_faults(0.5, None, Duration::ZERO);
@@ -80,17 +102,30 @@ fn auth_rules() {
     let c = sim.credentials();
     let ws = first_team_ws(&sim);
     assert_eq!(get(&sim, "/2.0/user", &Auth::admin(&c)).status, 200);
-    let r = get(&sim, "/2.0/user", &Auth::Basic(c.admin_email.clone(), "wrong".into()));
+    let r = get(
+        &sim,
+        "/2.0/user",
+        &Auth::Basic(c.admin_email.clone(), "wrong".into()),
+    );
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["type"], "error");
     assert_eq!(get(&sim, "/2.0/user", &Auth::None).status, 401);
-    assert_eq!(get(&sim, "/2.0/user", &Auth::Bearer("nope".into())).status, 401);
+    assert_eq!(
+        get(&sim, "/2.0/user", &Auth::Bearer("nope".into())).status,
+        401
+    );
 
     // Access token: its workspace only, never permission endpoints.
     let t = Auth::access_token(&c);
     assert_eq!(get(&sim, &format!("/2.0/workspaces/{ws}"), &t).status, 200);
-    assert_eq!(get(&sim, &format!("/2.0/repositories/{ws}"), &t).status, 200);
-    assert_eq!(get(&sim, &format!("/2.0/workspaces/{ws}/members"), &t).status, 200);
+    assert_eq!(
+        get(&sim, &format!("/2.0/repositories/{ws}"), &t).status,
+        200
+    );
+    assert_eq!(
+        get(&sim, &format!("/2.0/workspaces/{ws}/members"), &t).status,
+        200
+    );
     assert_eq!(get(&sim, "/2.0/workspaces/empty-space", &t).status, 404);
     let wss = get_all(&sim, "/2.0/user/workspaces", &t);
     assert_eq!(wss.len(), 1);
@@ -113,19 +148,52 @@ fn auth_rules() {
         assert_eq!(get(&sim, &p, &Auth::user(&c)).status, 403, "{p}");
     }
     // The non-admin user owns partner-co and may read its permissions; the admin there is only a member.
-    assert_eq!(get(&sim, "/2.0/workspaces/partner-co/permissions", &Auth::user(&c)).status, 200);
-    assert_eq!(get(&sim, "/2.0/workspaces/partner-co/permissions", &Auth::admin(&c)).status, 403);
-    assert_eq!(get(&sim, "/1.0/groups/partner-co", &Auth::admin(&c)).status, 403);
-    assert_eq!(get(&sim, "/2.0/workspaces/partner-co/members", &Auth::admin(&c)).status, 200);
+    assert_eq!(
+        get(
+            &sim,
+            "/2.0/workspaces/partner-co/permissions",
+            &Auth::user(&c)
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        get(
+            &sim,
+            "/2.0/workspaces/partner-co/permissions",
+            &Auth::admin(&c)
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        get(&sim, "/1.0/groups/partner-co", &Auth::admin(&c)).status,
+        403
+    );
+    assert_eq!(
+        get(&sim, "/2.0/workspaces/partner-co/members", &Auth::admin(&c)).status,
+        200
+    );
     let adm = get_all(&sim, "/2.0/user/workspaces?pagelen=100", &Auth::admin(&c));
-    let partner = adm.iter().find(|w| w["workspace"]["slug"] == "partner-co").unwrap();
+    let partner = adm
+        .iter()
+        .find(|w| w["workspace"]["slug"] == "partner-co")
+        .unwrap();
     assert_eq!(partner["administrator"], false);
     assert_eq!(partner["type"], "workspace_access");
     assert_eq!(partner["workspace"]["type"], "workspace_base");
     assert!(partner["workspace"].get("name").is_none());
-    let only_admin = get_all(&sim, "/2.0/user/workspaces?administrator=true", &Auth::admin(&c));
+    let only_admin = get_all(
+        &sim,
+        "/2.0/user/workspaces?administrator=true",
+        &Auth::admin(&c),
+    );
     assert_eq!(only_admin.len(), adm.len() - 1);
-    let q = get_all(&sim, "/2.0/user/workspaces?q=slug%3D%22partner-co%22", &Auth::admin(&c));
+    let q = get_all(
+        &sim,
+        "/2.0/user/workspaces?q=slug%3D%22partner-co%22",
+        &Auth::admin(&c),
+    );
     assert_eq!(q.len(), 1);
 
     // OAuth client credentials.
@@ -141,12 +209,28 @@ fn auth_rules() {
     assert_eq!(tok["expires_in"], 7200);
     assert_eq!(tok["token_type"], "bearer");
     let o = Auth::Bearer(tok["access_token"].as_str().unwrap().to_string());
-    assert_eq!(get(&sim, "/2.0/user", &o).json()["uuid"], c.admin_uuid.as_str());
-    assert_eq!(get(&sim, &format!("/2.0/workspaces/{ws}/permissions"), &o).status, 200);
-    let pu = format!("/2.0/workspaces/{ws}/projects/{key}/permissions-config/groups/{}", w.groups[0].slug);
-    assert_eq!(request(&sim, "PUT", &pu, &o, Some(r#"{"permission":"read"}"#)).status, 403);
+    assert_eq!(
+        get(&sim, "/2.0/user", &o).json()["uuid"],
+        c.admin_uuid.as_str()
+    );
+    assert_eq!(
+        get(&sim, &format!("/2.0/workspaces/{ws}/permissions"), &o).status,
+        200
+    );
+    let pu = format!(
+        "/2.0/workspaces/{ws}/projects/{key}/permissions-config/groups/{}",
+        w.groups[0].slug
+    );
+    assert_eq!(
+        request(&sim, "PUT", &pu, &o, Some(r#"{"permission":"read"}"#)).status,
+        403
+    );
     assert_eq!(request(&sim, "DELETE", &pu, &o, None).status, 403);
-    let member = format!("/1.0/groups/{ws}/{}/members/{}", w.groups[0].slug, enc(&c.admin_uuid));
+    let member = format!(
+        "/1.0/groups/{ws}/{}/members/{}",
+        w.groups[0].slug,
+        enc(&c.admin_uuid)
+    );
     assert_eq!(request(&sim, "PUT", &member, &o, Some("{}")).status, 403);
     let bad = request(
         &sim,
@@ -184,13 +268,25 @@ fn uuid_lookups_accept_percent_encoded_braces_case_insensitively() {
     let a = Auth::admin(&c);
     let data = sim.dataset();
     let ws = data.ws_by_slug(&c.access_token_workspace).unwrap();
-    let r = get(&sim, &format!("/2.0/workspaces/{}", enc(&ws.uuid.to_uppercase())), &a);
+    let r = get(
+        &sim,
+        &format!("/2.0/workspaces/{}", enc(&ws.uuid.to_uppercase())),
+        &a,
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["slug"], ws.slug.as_str());
     let repo = &ws.repositories[0];
-    let r = get(&sim, &format!("/2.0/repositories/{}/{}", enc(&ws.uuid), enc(&repo.uuid)), &a);
+    let r = get(
+        &sim,
+        &format!("/2.0/repositories/{}/{}", enc(&ws.uuid), enc(&repo.uuid)),
+        &a,
+    );
     assert_eq!(r.json()["slug"], repo.slug.as_str());
-    let r = get(&sim, &format!("/2.0/repositories/%7B%7D/{}", enc(&repo.uuid)), &a);
+    let r = get(
+        &sim,
+        &format!("/2.0/repositories/%7B%7D/{}", enc(&repo.uuid)),
+        &a,
+    );
     assert_eq!(r.status, 200);
     let u = data.user(&ws.members[1].user).unwrap();
     let r = get(&sim, &format!("/2.0/users/{}", enc(&u.uuid)), &a);
@@ -198,26 +294,83 @@ fn uuid_lookups_accept_percent_encoded_braces_case_insensitively() {
     assert!(r.json()["account_status"].is_string());
     let r = get(&sim, &format!("/2.0/users/{}", u.account_id), &a);
     assert_eq!(r.json()["uuid"], u.uuid.as_str());
-    let r = get(&sim, &format!("/2.0/workspaces/{}/members/{}", ws.slug, enc(&u.uuid)), &a);
+    let r = get(
+        &sim,
+        &format!("/2.0/workspaces/{}/members/{}", ws.slug, enc(&u.uuid)),
+        &a,
+    );
     assert_eq!(r.status, 200);
-    assert_eq!(get(&sim, "/2.0/users/%7B00000000-0000-0000-0000-000000000000%7D", &a).status, 404);
+    assert_eq!(
+        get(
+            &sim,
+            "/2.0/users/%7B00000000-0000-0000-0000-000000000000%7D",
+            &a
+        )
+        .status,
+        404
+    );
     assert_eq!(get(&sim, "/2.0/workspaces/nope", &a).status, 404);
-    assert_eq!(get(&sim, &format!("/2.0/workspaces/{}/projects/NOPE", ws.slug), &a).status, 404);
-    assert_eq!(get(&sim, &format!("/2.0/repositories/{}/nope", ws.slug), &a).status, 404);
+    assert_eq!(
+        get(
+            &sim,
+            &format!("/2.0/workspaces/{}/projects/NOPE", ws.slug),
+            &a
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        get(&sim, &format!("/2.0/repositories/{}/nope", ws.slug), &a).status,
+        404
+    );
     // 1.0 wants the slug.
-    assert_eq!(get(&sim, &format!("/1.0/groups/{}", enc(&ws.uuid)), &a).status, 403);
+    assert_eq!(
+        get(&sim, &format!("/1.0/groups/{}", enc(&ws.uuid)), &a).status,
+        403
+    );
     let groups = get(&sim, &format!("/1.0/groups/{}", ws.slug), &a).json();
     assert!(groups.is_array());
-    let m = &groups.as_array().unwrap().iter().find(|g| !g["members"].as_array().unwrap().is_empty()).unwrap()["members"][0];
+    let m = &groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| !g["members"].as_array().unwrap().is_empty())
+        .unwrap()["members"][0];
     assert!(m["is_active"].is_boolean());
     // q filters on repositories.
     let p = &ws.projects[1];
-    let by_key = get_all(&sim, &format!("/2.0/repositories/{}?q=project.key%3D%22{}%22", ws.slug, p.key), &a);
-    let by_uuid = get_all(&sim, &format!("/2.0/repositories/{}?q=project.uuid%3D%22{}%22", ws.slug, enc(&p.uuid)), &a);
-    let expected = ws.repositories.iter().filter(|r| r.project == p.uuid).count();
+    let by_key = get_all(
+        &sim,
+        &format!(
+            "/2.0/repositories/{}?q=project.key%3D%22{}%22",
+            ws.slug, p.key
+        ),
+        &a,
+    );
+    let by_uuid = get_all(
+        &sim,
+        &format!(
+            "/2.0/repositories/{}?q=project.uuid%3D%22{}%22",
+            ws.slug,
+            enc(&p.uuid)
+        ),
+        &a,
+    );
+    let expected = ws
+        .repositories
+        .iter()
+        .filter(|r| r.project == p.uuid)
+        .count();
     assert_eq!(by_key.len(), expected);
     assert_eq!(by_uuid.len(), expected);
-    let owners = get_all(&sim, &format!("/2.0/workspaces/{}/permissions?q=permission%3D%22owner%22", ws.slug), &a);
+    let owners = get_all(
+        &sim,
+        &format!(
+            "/2.0/workspaces/{}/permissions?q=permission%3D%22owner%22",
+            ws.slug
+        ),
+        &a,
+    );
     assert!(owners.len() >= 2 && owners.iter().all(|o| o["permission"] == "owner"));
 }
 
@@ -232,12 +385,30 @@ fn fields_partial_responses() {
     assert!(m.get("permission").is_none());
     assert!(m["user"].get("account_status").is_none());
     assert!(m["links"].is_object());
-    let v = get(&sim, &format!("/2.0/workspaces/{ws}/members?fields=-values.links,%2Bvalues.user.account_status"), &a).json();
+    let v = get(
+        &sim,
+        &format!("/2.0/workspaces/{ws}/members?fields=-values.links,%2Bvalues.user.account_status"),
+        &a,
+    )
+    .json();
     assert!(v["values"][0].get("links").is_none());
-    assert!(v["values"][0]["user"].get("account_status").is_none(), "default: not added");
-    let v = get(&sim, &format!("/2.0/workspaces/{ws}/members?fields=-*.links"), &a).json();
+    assert!(
+        v["values"][0]["user"].get("account_status").is_none(),
+        "default: not added"
+    );
+    let v = get(
+        &sim,
+        &format!("/2.0/workspaces/{ws}/members?fields=-*.links"),
+        &a,
+    )
+    .json();
     assert!(v["values"][0].get("links").is_none());
-    let v = get(&sim, &format!("/2.0/workspaces/{ws}/members?fields=next,values.user.uuid"), &a).json();
+    let v = get(
+        &sim,
+        &format!("/2.0/workspaces/{ws}/members?fields=next,values.user.uuid"),
+        &a,
+    )
+    .json();
     assert!(v["next"].is_string());
     let m = v["values"][0].as_object().unwrap();
     assert_eq!(m.len(), 1);
@@ -246,6 +417,11 @@ fn fields_partial_responses() {
     let mut cfg = SimulatorConfig::new(Scale::Small);
     cfg.member_status_in_listing = true;
     let sim2 = Simulator::start(cfg).unwrap();
-    let v = get(&sim2, &format!("/2.0/workspaces/{ws}/members?fields=%2Bvalues.user.account_status"), &a).json();
+    let v = get(
+        &sim2,
+        &format!("/2.0/workspaces/{ws}/members?fields=%2Bvalues.user.account_status"),
+        &a,
+    )
+    .json();
     assert!(v["values"][0]["user"]["account_status"].is_string());
 }

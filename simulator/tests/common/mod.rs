@@ -77,7 +77,10 @@ pub fn request(sim: &Simulator, method: &str, url: &str, auth: &Auth, body: Opti
         } else {
             "application/x-www-form-urlencoded"
         };
-        req.push_str(&format!("Content-Type: {ct}\r\nContent-Length: {}\r\n", body.len()));
+        req.push_str(&format!(
+            "Content-Type: {ct}\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
     }
     req.push_str("\r\n");
     req.push_str(body);
@@ -85,10 +88,20 @@ pub fn request(sim: &Simulator, method: &str, url: &str, auth: &Auth, body: Opti
     s.write_all(req.as_bytes()).unwrap();
     let mut raw = vec![];
     s.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("headers");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
@@ -102,7 +115,8 @@ pub fn request(sim: &Simulator, method: &str, url: &str, auth: &Auth, body: Opti
         let mut rest = &body[..];
         loop {
             let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
+                .unwrap();
             if n == 0 {
                 break;
             }
@@ -111,7 +125,11 @@ pub fn request(sim: &Simulator, method: &str, url: &str, auth: &Auth, body: Opti
         }
         body = out;
     }
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn get(sim: &Simulator, url: &str, auth: &Auth) -> Resp {
@@ -127,7 +145,10 @@ pub fn get_all(sim: &Simulator, url: &str, auth: &Auth) -> Vec<Value> {
         assert_eq!(r.status, 200, "{u}: {}", r.text());
         let v = r.json();
         out.extend(v["values"].as_array().unwrap().iter().cloned());
-        next = v.get("next").and_then(|n| n.as_str()).map(|s| s.to_string());
+        next = v
+            .get("next")
+            .and_then(|n| n.as_str())
+            .map(|s| s.to_string());
     }
     out
 }
