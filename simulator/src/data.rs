@@ -38,12 +38,13 @@ impl Rng {
         let a = self.next_u64();
         let b = self.next_u64();
         let hex = format!("{a:016x}{b:016x}");
+        let variant = ["8", "9", "a", "b"][(b >> 62) as usize];
         format!(
-            "{}-{}-4{}-{}-{}",
+            "{}-{}-4{}-{variant}{}-{}",
             &hex[0..8],
             &hex[8..12],
             &hex[13..16],
-            &hex[16..20],
+            &hex[17..20],
             &hex[20..32]
         )
     }
