@@ -4,3 +4,10 @@
 pub mod credentials;
 pub mod http;
 pub mod secrets;
+pub mod runtime;
+pub mod progress;
+pub mod sync;
+pub mod cli;
+pub mod commands;
+pub mod embedded;
+pub mod settings;

@@ -1,1 +1,67 @@
-fn main() {}
+//! `connector-host`: the command-line entry point.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use connector_host::cli::{Cli, Command, GlobalArgs, LogFormat};
+use connector_host::commands;
+use connector_host::progress::Progress;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.global);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let args = &cli.global;
+    match &cli.command {
+        None | Some(Command::Sync) => {
+            if args.client_id.is_some() || args.client_secret.is_some() || args.client_secret_file.is_some() {
+                anyhow::bail!(
+                    "--client-id/--client-secret select ConductorOne service mode, which this build does not include yet; \
+                     unset them (BATON_CLIENT_ID, BATON_CLIENT_SECRET) to run a one-shot sync into --file"
+                );
+            }
+            let progress = Progress::new(true);
+            let outcome = commands::sync::sync_to(args, &args.file, &progress).await?;
+            println!("{}", commands::sync::summary(&outcome));
+        }
+        Some(Command::Inspect(inspect)) => {
+            print!("{}", commands::inspect::run(&args.file, inspect)?);
+        }
+        Some(Command::Demo(demo)) => {
+            print!("{}", commands::demo::run(args, demo).await?);
+        }
+    }
+    Ok(())
+}
+
+fn init_logging(args: &GlobalArgs) {
+    let filter = EnvFilter::try_new(&args.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let format = args.log_format.unwrap_or(if std::io::stderr().is_terminal() {
+        LogFormat::Console
+    } else {
+        LogFormat::Json
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Console => builder.init(),
+    }
+}

@@ -1,0 +1,47 @@
+//! `demo`: start the bundled Bitbucket simulator on loopback, sync it, and show what came out.
+
+use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
+
+use crate::cli::{DemoArgs, DemoScale, GlobalArgs};
+use crate::progress::Progress;
+
+/// Runs the demo and returns the text to print.
+pub async fn run(global: &GlobalArgs, demo: &DemoArgs) -> anyhow::Result<String> {
+    let scale = match demo.scale {
+        DemoScale::Small => Scale::Small,
+        DemoScale::Medium => Scale::Medium,
+        DemoScale::Large => Scale::Large,
+    };
+    let simulator = Simulator::start(SimulatorConfig::new(scale))?;
+    let creds = simulator.credentials();
+    eprintln!(
+        "Started the Bitbucket simulator at {} ({:?} scale); syncing it as {}",
+        simulator.base_url(),
+        demo.scale,
+        creds.admin_email
+    );
+
+    // The demo's own credentials and target replace whatever the environment holds.
+    let mut args = global.clone();
+    args.base_url = simulator.base_url();
+    args.username = Some(creds.admin_email.clone());
+    args.app_password = Some(creds.api_token.clone());
+    args.app_password_file = None;
+    args.token = None;
+    args.token_file = None;
+    args.consumer_key = None;
+    args.consumer_secret = None;
+    args.consumer_secret_file = None;
+
+    let progress = Progress::new(true);
+    let outcome = super::sync::sync_to(&args, &demo.output, &progress).await?;
+    let file = demo.output.display();
+    Ok(format!(
+        "{}\nThe simulator saw {} requests.\n\nLook inside with:\n  \
+         cargo run --release -- inspect resources -f {file}\n  \
+         cargo run --release -- inspect grants -f {file} -t repository\n  \
+         cargo run --release -- inspect stats -f {file}\n",
+        super::sync::summary(&outcome),
+        simulator.request_log().total,
+    ))
+}

@@ -1,0 +1,88 @@
+//! The one-shot sync: validate the plugin, sync into the `-f` file, print a summary.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::cli::GlobalArgs;
+use crate::embedded::{BITBUCKET_COMPONENT, BITBUCKET_PLUGIN_NAME};
+use crate::http::HttpCapability;
+use crate::progress::Progress;
+use crate::runtime::{Plugin, Runtime};
+use crate::settings;
+use crate::sync::{SyncOptions, SyncReport, run_sync};
+
+/// Loads the plugin named by `--plugin`, or the embedded Bitbucket component.
+pub fn load_plugin(runtime: &Runtime, args: &GlobalArgs) -> anyhow::Result<Plugin> {
+    Ok(match &args.plugin {
+        Some(path) => runtime.load_plugin_file(path)?,
+        None => runtime.load_plugin(BITBUCKET_PLUGIN_NAME, BITBUCKET_COMPONENT)?,
+    })
+}
+
+/// What a sync run produced, with the HTTP figures.
+pub struct SyncOutcome {
+    /// The engine's report.
+    pub report: SyncReport,
+    /// The per-endpoint request table.
+    pub requests_table: String,
+    /// Requests sent in all.
+    pub requests_total: u64,
+}
+
+/// Syncs into `output` with the flags' credentials and settings.
+pub async fn sync_to(args: &GlobalArgs, output: &Path, progress: &Progress) -> anyhow::Result<SyncOutcome> {
+    let base = settings::base_url(args)?;
+    let credential = settings::credential(args, &base)?;
+    let config = settings::plugin_config(args, &base, &credential);
+    let http = HttpCapability::new(settings::http_settings(args, &base), Some(credential))?;
+
+    let runtime = Runtime::new()?;
+    let plugin = load_plugin(&runtime, args)?;
+    let mut instance = plugin
+        .instantiate(&settings::limits(args), http.clone(), config)
+        .await?;
+    let meta = instance.metadata().await?;
+    tracing::info!(plugin = plugin.name(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
+    instance
+        .validate()
+        .await
+        .with_context(|| format!("{} could not validate its configuration", meta.display_name))?;
+
+    let store = c1z::SyncStore::open(output)?;
+    let stats_http = http.clone();
+    let report = run_sync(
+        &mut instance,
+        store,
+        &SyncOptions::default(),
+        progress,
+        &move || stats_http.stats().total_requests(),
+    )
+    .await?;
+    let stats = http.stats();
+    Ok(SyncOutcome {
+        report,
+        requests_table: stats.render_table(),
+        requests_total: stats.total_requests(),
+    })
+}
+
+/// A short human summary of a finished sync.
+pub fn summary(outcome: &SyncOutcome) -> String {
+    let r = &outcome.report;
+    let c = &r.counts;
+    format!(
+        "Synced into {path} in {secs:.1}s{resumed}\n\
+         \n  resource types  {rt:>8}\n  resources       {res:>8}\n  entitlements    {ent:>8}\n  grants          {gr:>8}  ({exp} added by expansion)\n  requests        {req:>8}\n\n{table}",
+        path = r.path.display(),
+        secs = r.elapsed.as_secs_f64(),
+        resumed = if r.resumed { " (resumed an interrupted sync)" } else { "" },
+        rt = c.resource_types,
+        res = c.resources,
+        ent = c.entitlements,
+        gr = c.grants,
+        exp = r.expansion.created,
+        req = outcome.requests_total,
+        table = outcome.requests_table,
+    )
+}

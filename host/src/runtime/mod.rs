@@ -1,0 +1,187 @@
+//! The sandbox: one wasmtime `Engine` per process, plugins compiled once and pre-instantiated,
+//! and a fresh, limited `Store` for every run of a plugin.
+
+mod bindings;
+pub mod contract;
+mod guest_output;
+mod instance;
+mod state;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+pub use bindings::types;
+pub use instance::{CallError, Instance, LimitKind};
+pub use state::TenantState;
+
+use crate::http::HttpCapability;
+
+/// How often the epoch ticker advances; the granularity of CPU deadlines.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Limits applied to every instance of a plugin.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Linear memory an instance may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// Guest CPU time one call may use (time parked in host calls not counted).
+    pub cpu_per_call: Duration,
+    /// Wall-clock time one call may take, host calls included.
+    pub wall_per_call: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 128 << 20,
+            cpu_per_call: Duration::from_secs(30),
+            wall_per_call: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Why the runtime or a plugin could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The engine could not be created.
+    #[error("could not create the wasmtime engine: {0}")]
+    Engine(String),
+    /// The plugin file could not be read.
+    #[error("could not read plugin {path}: {source}; check the --plugin path")]
+    Read {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid component.
+    #[error(
+        "plugin {plugin} is not a valid WebAssembly component: {message}; build it with `cargo build --target wasm32-wasip2`"
+    )]
+    Compile {
+        /// The plugin's name.
+        plugin: String,
+        /// wasmtime's explanation.
+        message: String,
+    },
+    /// The component does not fit the contract.
+    #[error(transparent)]
+    Contract(#[from] contract::ContractError),
+    /// The component imports something the host does not provide.
+    #[error(
+        "plugin {plugin} needs imports this host does not provide: {message}; a connector may import only baton:connector and wasi:cli/io/clocks/random"
+    )]
+    Link {
+        /// The plugin's name.
+        plugin: String,
+        /// wasmtime's explanation.
+        message: String,
+    },
+}
+
+/// The process-wide runtime: the engine, the linker with the host's imports, and the epoch ticker.
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+    linker: Arc<Linker<TenantState>>,
+}
+
+impl Runtime {
+    /// Creates the engine (component model, epoch interruption) and starts the epoch ticker.
+    pub fn new() -> Result<Runtime, RuntimeError> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+
+        start_epoch_ticker(&engine);
+        Ok(Runtime {
+            engine,
+            linker: Arc::new(linker),
+        })
+    }
+
+    /// Compiles a plugin from component bytes, checks its contract version and pre-instantiates it.
+    pub fn load_plugin(&self, name: &str, wasm: &[u8]) -> Result<Plugin, RuntimeError> {
+        let component = Component::new(&self.engine, wasm).map_err(|e| RuntimeError::Compile {
+            plugin: name.to_string(),
+            message: format!("{e:#}"),
+        })?;
+        contract::check(&self.engine, &component, name)?;
+        let link_err = |e: wasmtime::Error| RuntimeError::Link {
+            plugin: name.to_string(),
+            message: format!("{e:#}"),
+        };
+        let pre = self.linker.instantiate_pre(&component).map_err(link_err)?;
+        let pre = bindings::ConnectorPre::new(pre).map_err(link_err)?;
+        Ok(Plugin {
+            name: name.to_string(),
+            engine: self.engine.clone(),
+            pre,
+        })
+    }
+
+    /// Reads and loads a plugin file (`--plugin PATH`).
+    pub fn load_plugin_file(&self, path: &Path) -> Result<Plugin, RuntimeError> {
+        let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        self.load_plugin(&name, &wasm)
+    }
+}
+
+/// A compiled, pre-instantiated plugin; instantiate it once per tenant run.
+#[derive(Clone)]
+pub struct Plugin {
+    name: String,
+    engine: Engine,
+    pre: bindings::ConnectorPre<TenantState>,
+}
+
+impl Plugin {
+    /// The plugin's name, used in logs and errors.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A fresh instance with its own store, limits, HTTP capability and configuration.
+    pub async fn instantiate(
+        &self,
+        limits: &Limits,
+        http: HttpCapability,
+        config: BTreeMap<String, String>,
+    ) -> Result<Instance, CallError> {
+        Instance::new(self, limits.clone(), http, config).await
+    }
+}
+
+/// Advances the engine's epoch every `EPOCH_TICK` for as long as the engine lives.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch ticker thread");
+}

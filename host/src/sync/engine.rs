@@ -1,0 +1,337 @@
+//! The action loop.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use c1z::pb;
+use c1z::{C1zError, SyncStore};
+
+use super::convert;
+use super::expand::{self, ExpansionReport};
+use super::state::{Action, Operation, SyncState};
+use crate::progress::{Counts, Progress};
+use crate::runtime::{CallError, Instance};
+
+/// How many stored resources a walk takes per step.
+const WALK_PAGE: usize = 100;
+
+/// Settings of one sync.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// The longest time between two checkpoints.
+    pub checkpoint_interval: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            checkpoint_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What a finished sync produced.
+#[derive(Clone, Debug)]
+pub struct SyncReport {
+    /// The sync run's id.
+    pub sync_id: String,
+    /// Whether it continued an interrupted sync.
+    pub resumed: bool,
+    /// The file written.
+    pub path: PathBuf,
+    /// Rows of the finished sync.
+    pub counts: c1z::SyncCounts,
+    /// What grant expansion added.
+    pub expansion: ExpansionReport,
+    /// Wall time of this run.
+    pub elapsed: Duration,
+}
+
+/// Why a sync failed. The output file is left as it was; the in-progress state is kept for resume.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The plugin failed or returned an error.
+    #[error(transparent)]
+    Plugin(#[from] CallError),
+    /// The sync file could not be written or read.
+    #[error(transparent)]
+    Store(#[from] C1zError),
+    /// The plugin broke the contract (for example a page token that never advances).
+    #[error("plugin {plugin} broke the contract: {message}")]
+    Contract {
+        /// The plugin's name.
+        plugin: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The checkpoint of an interrupted sync cannot be resumed.
+    #[error("{0}; delete the .in-progress file next to the output to start over")]
+    Resume(String),
+}
+
+/// Runs (or resumes) a full sync of `instance` into `store`, then writes the file.
+/// `requests` reports how many HTTP requests the plugin has made, for progress.
+pub async fn run_sync(
+    instance: &mut Instance,
+    mut store: SyncStore,
+    options: &SyncOptions,
+    progress: &Progress,
+    requests: &dyn Fn() -> u64,
+) -> Result<SyncReport, SyncError> {
+    let started = Instant::now();
+    let run = store.start_or_resume()?;
+    let mut state = SyncState::from_token(&run.token).map_err(SyncError::Resume)?;
+    if run.resumed {
+        tracing::info!(sync_id = %run.id, completed = state.completed_actions_count, "resuming the interrupted sync");
+    } else {
+        tracing::info!(sync_id = %run.id, "starting a full sync");
+    }
+    let mut engine = Engine {
+        instance,
+        store: &mut store,
+        state: &mut state,
+        types: Vec::new(),
+        expansion: ExpansionReport::default(),
+    };
+    let mut last_checkpoint = Instant::now();
+    while let Some(action) = engine.state.actions.last().cloned() {
+        let phase_done = engine.step(action.clone()).await?;
+        engine.state.completed_actions_count += 1;
+        if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
+            engine.store.checkpoint(&engine.state.to_token())?;
+            last_checkpoint = Instant::now();
+            let c = engine.store.counts()?;
+            progress.update(
+                phase_name(action.operation),
+                &Counts {
+                    resources: c.resources,
+                    entitlements: c.entitlements,
+                    grants: c.grants,
+                    requests: requests(),
+                },
+            );
+        }
+    }
+    let expansion = engine.expansion;
+    store.checkpoint(&state.to_token())?;
+    let counts = store.counts()?;
+    let path = store.finish()?;
+    progress.finish();
+    Ok(SyncReport {
+        sync_id: run.id,
+        resumed: run.resumed,
+        path,
+        counts,
+        expansion,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn phase_name(op: Operation) -> &'static str {
+    match op {
+        Operation::Init | Operation::ListResourceTypes => "resource types",
+        Operation::ListResources => "resources",
+        Operation::ListEntitlements => "entitlements",
+        Operation::ListGrants => "grants",
+        Operation::GrantExpansion => "grant expansion",
+    }
+}
+
+struct Engine<'a> {
+    instance: &'a mut Instance,
+    store: &'a mut SyncStore,
+    state: &'a mut SyncState,
+    /// Resource types of this sync, loaded lazily (needed to embed them in entitlements).
+    types: Vec<pb::ResourceType>,
+    expansion: ExpansionReport,
+}
+
+impl Engine<'_> {
+    /// Runs the top action. Returns true at a phase boundary (a checkpoint is due).
+    async fn step(&mut self, action: Action) -> Result<bool, SyncError> {
+        self.state.actions.pop();
+        match action.operation {
+            Operation::Init => {
+                for op in [
+                    Operation::GrantExpansion,
+                    Operation::ListGrants,
+                    Operation::ListEntitlements,
+                    Operation::ListResources,
+                    Operation::ListResourceTypes,
+                ] {
+                    self.state.actions.push(Action::new(op));
+                }
+                Ok(true)
+            }
+            Operation::ListResourceTypes => {
+                let types = self.instance.resource_types().await?;
+                let types: Vec<pb::ResourceType> = types.iter().map(convert::resource_type).collect();
+                if let Some(bad) = types.iter().find(|t| t.id.is_empty()) {
+                    return Err(self.contract(format!("resource type {:?} has an empty id", bad.display_name)));
+                }
+                self.store.put_resource_types(&types)?;
+                Ok(true)
+            }
+            Operation::ListResources if action.is_walk() => {
+                let types = self.store.resource_types()?;
+                for t in types.iter().rev() {
+                    let mut a = Action::new(Operation::ListResources);
+                    a.resource_type_id = t.id.clone();
+                    self.state.actions.push(a);
+                }
+                Ok(true)
+            }
+            Operation::ListResources => self.list_resources(action).await,
+            Operation::ListEntitlements | Operation::ListGrants if action.is_walk() => self.walk(action),
+            Operation::ListEntitlements => self.list_entitlements(action).await,
+            Operation::ListGrants => self.list_grants(action).await,
+            Operation::GrantExpansion => {
+                if self.state.needs_expansion {
+                    self.expansion = expand::expand(self.store)?;
+                    tracing::info!(created = self.expansion.created, merged = self.expansion.merged, "grant expansion done");
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    fn contract(&self, message: String) -> SyncError {
+        SyncError::Contract {
+            plugin: self.instance.plugin().to_string(),
+            message,
+        }
+    }
+
+    fn check_token(&self, action: &Action, next: &str, what: &str) -> Result<(), SyncError> {
+        if !next.is_empty() && next == action.page_token {
+            return Err(self.contract(format!(
+                "{what} returned the page token it was given ({next:?}); the listing would never end"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn list_resources(&mut self, action: Action) -> Result<bool, SyncError> {
+        let parent = (!action.parent_resource_type_id.is_empty()).then(|| crate::runtime::types::ResourceId {
+            resource_type: action.parent_resource_type_id.clone(),
+            id: action.parent_resource_id.clone(),
+        });
+        let page = self
+            .instance
+            .list_resources(&action.resource_type_id, parent.as_ref(), &action.page_token)
+            .await?;
+        self.check_token(&action, &page.next_token, "list-resources")?;
+        let mut stored = Vec::with_capacity(page.items.len());
+        for r in &page.items {
+            if r.id.resource_type != action.resource_type_id || r.id.id.is_empty() {
+                return Err(self.contract(format!(
+                    "list-resources for type {} returned resource {}:{}",
+                    action.resource_type_id, r.id.resource_type, r.id.id
+                )));
+            }
+            stored.push(convert::resource(r));
+        }
+        self.store.put_resources(&stored)?;
+        // Depth-first: the children of this page run before the parent's next page.
+        if !page.next_token.is_empty() {
+            self.state.actions.push(action.at(&page.next_token));
+        }
+        for r in page.items.iter().rev() {
+            for child in r.child_resource_types.iter().rev() {
+                let mut a = Action::new(Operation::ListResources);
+                a.resource_type_id = child.clone();
+                a.parent_resource_type_id = r.id.resource_type.clone();
+                a.parent_resource_id = r.id.id.clone();
+                self.state.actions.push(a);
+            }
+        }
+        Ok(false)
+    }
+
+    /// One step of a walk over stored resources: pushes a per-resource action for each of the
+    /// next `WALK_PAGE` resources, and the walk's continuation below them.
+    fn walk(&mut self, action: Action) -> Result<bool, SyncError> {
+        let from = action.page_token.parse::<i64>().unwrap_or(0);
+        let (resources, next) = self.store.resources_page(from, WALK_PAGE)?;
+        if let Some(next) = next {
+            self.state.actions.push(action.at(&next.to_string()));
+        }
+        for r in resources.iter().rev() {
+            let Some(id) = &r.id else { continue };
+            let mut a = Action::new(action.operation);
+            a.resource_type_id = id.resource_type.clone();
+            a.resource_id = id.resource.clone();
+            self.state.actions.push(a);
+        }
+        Ok(next.is_none())
+    }
+
+    async fn stored_resource(&self, action: &Action) -> Result<pb::Resource, SyncError> {
+        self.store
+            .resource(&action.resource_type_id, &action.resource_id)?
+            .ok_or_else(|| {
+                SyncError::Resume(format!(
+                    "resource {}:{} vanished from the sync store",
+                    action.resource_type_id, action.resource_id
+                ))
+            })
+    }
+
+    async fn list_entitlements(&mut self, action: Action) -> Result<bool, SyncError> {
+        let resource = self.stored_resource(&action).await?;
+        let page = self
+            .instance
+            .list_entitlements(&convert::resource_back(&resource), &action.page_token)
+            .await?;
+        self.check_token(&action, &page.next_token, "list-entitlements")?;
+        if self.types.is_empty() {
+            self.types = self.store.resource_types()?;
+        }
+        let items: Vec<pb::Entitlement> = page
+            .items
+            .iter()
+            .map(|e| convert::entitlement(e, &resource, &self.types))
+            .collect();
+        self.store.put_entitlements(&items)?;
+        if !page.next_token.is_empty() {
+            self.state.actions.push(action.at(&page.next_token));
+        }
+        Ok(false)
+    }
+
+    async fn list_grants(&mut self, action: Action) -> Result<bool, SyncError> {
+        let resource = self.stored_resource(&action).await?;
+        let page = self
+            .instance
+            .list_grants(&convert::resource_back(&resource), &action.page_token)
+            .await?;
+        self.check_token(&action, &page.next_token, "list-grants")?;
+        let mut grants = Vec::with_capacity(page.items.len());
+        let mut principals = Vec::with_capacity(page.items.len());
+        for g in &page.items {
+            let on = &g.entitlement.resource_ref;
+            let entitlement_resource = if on.resource_type == action.resource_type_id && on.id == action.resource_id {
+                resource.clone()
+            } else {
+                self.store
+                    .resource(&on.resource_type, &on.id)?
+                    .unwrap_or_else(|| pb::Resource {
+                        id: Some(convert::resource_id(on)),
+                        ..Default::default()
+                    })
+            };
+            if g.expandable.is_some() {
+                self.state.needs_expansion = true;
+            }
+            principals.push(convert::resource(&g.principal));
+            grants.push(convert::grant(g, &entitlement_resource));
+        }
+        // Baton's readers need every principal as a resource; keep the listed version if there is one.
+        self.store.put_resources_if_absent(&principals)?;
+        self.store.put_grants(&grants)?;
+        if !page.next_token.is_empty() {
+            self.state.actions.push(action.at(&page.next_token));
+        }
+        Ok(false)
+    }
+}

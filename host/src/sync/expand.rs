@@ -1,0 +1,206 @@
+//! Grant expansion, as Baton's expander does it: a grant of entitlement D to a principal P that
+//! carries `GrantExpandable{entitlement_ids: [S…]}` means "whoever holds S (an entitlement of P)
+//! also holds D". Computed as a least fixpoint over holder sets, so cycles terminate and the
+//! result does not depend on the order grants were listed in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use c1z::pb::{self, Annotation};
+use c1z::{C1zError, SyncStore};
+
+/// An edge S → D of the expansion graph.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Edge {
+    source: String,
+    destination: String,
+    shallow: bool,
+    resource_types: Vec<String>,
+}
+
+/// A principal: (resource type, resource id).
+type PrincipalKey = (String, String);
+
+/// One holder of an entitlement, as far as expansion knows it.
+struct Holding {
+    grant: pb::Grant,
+    /// Held directly (listed by the connector), not only through expansion.
+    direct: bool,
+    changed: bool,
+}
+
+/// What expansion did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExpansionReport {
+    /// Grants created for principals who held no grant of the destination before.
+    pub created: usize,
+    /// Existing grants that gained a source.
+    pub merged: usize,
+    /// Expandable annotations ignored because they name an entitlement that is not the principal's.
+    pub skipped_edges: usize,
+}
+
+/// Expands every grant of the current sync that asked for it, writing new and updated grants.
+pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
+    let mut report = ExpansionReport::default();
+    let mut edges = BTreeSet::new();
+    for (grant, expandable) in store.expandable_grants()? {
+        let Some(destination) = grant.entitlement.as_ref().map(|e| e.id.clone()) else {
+            continue;
+        };
+        let principal = grant
+            .principal
+            .as_ref()
+            .and_then(|p| p.id.clone())
+            .unwrap_or_default();
+        for source in expandable.entitlement_ids.iter().filter(|s| !s.trim().is_empty()) {
+            // Baton requires the source to be an entitlement of the principal itself.
+            let prefix = format!("{}:{}:", principal.resource_type, principal.resource);
+            if !source.starts_with(&prefix) {
+                tracing::warn!(grant = %grant.id, source = %source, "ignoring a grant-expandable source that is not an entitlement of the grant's principal");
+                report.skipped_edges += 1;
+                continue;
+            }
+            edges.insert(Edge {
+                source: source.clone(),
+                destination: destination.clone(),
+                shallow: expandable.shallow,
+                resource_types: expandable.resource_type_ids.clone(),
+            });
+        }
+    }
+    if edges.is_empty() {
+        return Ok(report);
+    }
+
+    // Load the current holders of every entitlement on the graph.
+    let mut holders: BTreeMap<String, BTreeMap<PrincipalKey, Holding>> = BTreeMap::new();
+    let mut stubs: BTreeMap<String, pb::Entitlement> = BTreeMap::new();
+    for edge in &edges {
+        for id in [&edge.source, &edge.destination] {
+            if holders.contains_key(id) {
+                continue;
+            }
+            let mut held = BTreeMap::new();
+            for grant in store.grants_for_entitlement(id)? {
+                let Some(key) = principal_key(&grant) else { continue };
+                let direct = is_direct(&grant, id);
+                held.insert(
+                    key,
+                    Holding {
+                        grant,
+                        direct,
+                        changed: false,
+                    },
+                );
+            }
+            holders.insert(id.clone(), held);
+            let resource = store
+                .entitlement(id)?
+                .and_then(|e| e.resource)
+                .map(|r| pb::Resource {
+                    id: r.id,
+                    ..Default::default()
+                });
+            stubs.insert(
+                id.clone(),
+                pb::Entitlement {
+                    id: id.clone(),
+                    resource,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+
+    // Least fixpoint: keep applying every edge until no holder set grows and no source is added.
+    loop {
+        let mut changed = false;
+        for edge in &edges {
+            let sources: Vec<(PrincipalKey, pb::Resource, bool)> = holders[&edge.source]
+                .iter()
+                .filter(|((rt, _), _)| edge.resource_types.is_empty() || edge.resource_types.contains(rt))
+                .filter(|(_, h)| !edge.shallow || h.direct)
+                .map(|(k, h)| (k.clone(), h.grant.principal.clone().unwrap_or_default(), h.direct))
+                .collect();
+            let destination = holders.get_mut(&edge.destination).expect("loaded above");
+            for (key, principal, source_direct) in sources {
+                match destination.get_mut(&key) {
+                    None => {
+                        let mut grant = pb::Grant {
+                            id: pb::grant_id(&edge.destination, &key.0, &key.1),
+                            entitlement: Some(stubs[&edge.destination].clone()),
+                            principal: Some(principal),
+                            annotations: vec![pb::GrantImmutable::default().to_any()],
+                            sources: Some(pb::GrantSources::default()),
+                        };
+                        add_source(&mut grant, &edge.source, source_direct);
+                        destination.insert(
+                            key,
+                            Holding {
+                                grant,
+                                direct: false,
+                                changed: true,
+                            },
+                        );
+                        report.created += 1;
+                        changed = true;
+                    }
+                    Some(holding) => {
+                        let has = holding
+                            .grant
+                            .sources
+                            .as_ref()
+                            .is_some_and(|s| s.sources.contains_key(&edge.source));
+                        if !has {
+                            if holding.grant.sources.as_ref().is_none_or(|s| s.sources.is_empty()) {
+                                // A direct grant gaining its first source records itself too.
+                                add_source(&mut holding.grant, &edge.destination, true);
+                            }
+                            add_source(&mut holding.grant, &edge.source, source_direct);
+                            if !holding.changed {
+                                holding.changed = true;
+                                report.merged += 1;
+                            }
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+
+    let updated: Vec<pb::Grant> = holders
+        .into_values()
+        .flat_map(|held| held.into_values())
+        .filter(|h| h.changed)
+        .map(|h| h.grant)
+        .collect();
+    for chunk in updated.chunks(10_000) {
+        store.put_expanded_grants(chunk)?;
+    }
+    Ok(report)
+}
+
+fn principal_key(grant: &pb::Grant) -> Option<PrincipalKey> {
+    let id = grant.principal.as_ref()?.id.as_ref()?;
+    Some((id.resource_type.clone(), id.resource.clone()))
+}
+
+/// Baton's rule: a grant is direct when it has no sources or lists its own entitlement.
+fn is_direct(grant: &pb::Grant, entitlement_id: &str) -> bool {
+    grant
+        .sources
+        .as_ref()
+        .is_none_or(|s| s.sources.is_empty() || s.sources.contains_key(entitlement_id))
+}
+
+fn add_source(grant: &mut pb::Grant, entitlement_id: &str, is_direct: bool) {
+    grant
+        .sources
+        .get_or_insert_with(Default::default)
+        .sources
+        .insert(entitlement_id.to_string(), pb::GrantSource { is_direct });
+}

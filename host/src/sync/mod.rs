@@ -1,0 +1,10 @@
+//! The sync engine: drives any connector plugin through Baton's phases (resource types,
+//! resources depth-first, entitlements, grants, grant expansion) into a `.c1z` sync store,
+//! checkpointing its state so an interrupted sync resumes.
+
+pub mod convert;
+mod engine;
+pub mod expand;
+pub mod state;
+
+pub use engine::{SyncError, SyncOptions, SyncReport, run_sync};
