@@ -1,0 +1,245 @@
+//! `repository`: a workspace's repositories (one listing per workspace, grouped by project),
+//! with the explicit permission levels `read`, `write`, `admin`.
+
+use crate::api::{REPO_PERMS, Repository, nonblank};
+use crate::client::Transport;
+use crate::connector::{Connector, Ws};
+use crate::errors::ConnectorError;
+use crate::ids::{ProjectId, compose_repository, decompose_project, decompose_repository};
+use crate::model::*;
+use crate::resources::permissions::{self, PermTarget, REPO_LEVELS, rank};
+use crate::resources::project::{self, level_description};
+use crate::resources::{Token, user, user_group};
+
+pub const TYPE_ID: &str = "repository";
+
+pub fn resource_type() -> ResourceType {
+    ResourceType {
+        id: TYPE_ID.to_string(),
+        display_name: "Repository".to_string(),
+        description: "A Git repository of a Bitbucket project.".to_string(),
+        traits: vec![ResourceTrait::Group],
+    }
+}
+
+pub fn in_project(r: &Repository, id: &ProjectId) -> bool {
+    r.project
+        .as_ref()
+        .is_some_and(|p| project::same_project(id, p.uuid.as_deref(), p.key.as_deref()))
+}
+
+pub fn resource(ws: &Ws, pid: &ProjectId, r: &Repository) -> ResourceInfo {
+    let name = nonblank(&r.name).unwrap_or(&r.full_name).to_string();
+    let slug = nonblank(&r.slug)
+        .map(str::to_string)
+        .unwrap_or_else(|| r.full_name.rsplit('/').next().unwrap_or("").to_string());
+    let mut entries = vec![
+        ("repository_id", r.uuid.as_str()),
+        ("repository_name", name.as_str()),
+        ("repository_full_name", r.full_name.as_str()),
+        ("repository_slug", slug.as_str()),
+        ("project_key", pid.key.as_str()),
+        ("workspace_uuid", ws.uuid.as_str()),
+        ("workspace_slug", ws.slug.as_str()),
+    ];
+    if let Some(d) = nonblank(&r.description) {
+        entries.push(("repository_description", d));
+    }
+    let private = r.is_private.map(|b| b.to_string());
+    if let Some(b) = private.as_deref() {
+        entries.push(("is_private", b));
+    }
+    let prof = profile(&entries);
+    let project_id = pid.compose();
+    ResourceInfo {
+        id: ResourceId::new(TYPE_ID, compose_repository(&project_id, &r.uuid)),
+        parent: Some(ResourceId::new(project::TYPE_ID, project_id)),
+        display_name: r.full_name.clone(),
+        description: format!("The repository {} in the project {}.", r.full_name, pid.key),
+        user: None,
+        group: Some(GroupTrait {
+            profile: prof.clone(),
+        }),
+        child_resource_types: vec![],
+        profile: prof,
+    }
+}
+
+/// The repositories of one project, from the workspace's single repository listing.
+pub fn list<T: Transport>(
+    c: &mut Connector<T>,
+    project_id: &str,
+) -> Result<Page<ResourceInfo>, ConnectorError> {
+    let pid = decompose_project(project_id)?;
+    let ws = c.workspace(&pid.workspace)?;
+    let repos = c.repositories(&ws)?;
+    let items = repos
+        .iter()
+        .filter(|r| in_project(r, &pid))
+        .map(|r| resource(&ws, &pid, r))
+        .collect();
+    Ok(Page::last(items))
+}
+
+fn label(full_name: &str) -> String {
+    format!("the repository {full_name}")
+}
+
+pub fn entitlements(target: &ResourceInfo) -> Vec<Entitlement> {
+    let full = target
+        .profile_value("repository_full_name")
+        .unwrap_or(&target.display_name)
+        .to_string();
+    REPO_LEVELS
+        .iter()
+        .map(|level| Entitlement {
+            resource_ref: target.id.clone(),
+            slug: level.to_string(),
+            display_name: format!("{full} {level}"),
+            description: level_description(level, &label(&full)),
+            purpose: EntitlementPurpose::Permission,
+            grantable_to: vec![user::TYPE_ID.to_string(), user_group::TYPE_ID.to_string()],
+        })
+        .collect()
+}
+
+fn perm_target(ws: Ws, repo_uuid: &str, resource: ResourceId, label: String) -> PermTarget {
+    PermTarget {
+        ep: REPO_PERMS,
+        base: vec![
+            "2.0".into(),
+            "repositories".into(),
+            ws.path().to_string(),
+            repo_uuid.to_string(),
+            "permissions-config".into(),
+        ],
+        levels: REPO_LEVELS,
+        resource,
+        label,
+        ws,
+    }
+}
+
+/// Phases: `users|<url>` then `groups|<url>`; groups come from the workspace's one
+/// `/1.0/group-privileges` listing, or, if that failed, from the repository's own listing.
+pub fn grants<T: Transport>(
+    c: &mut Connector<T>,
+    target: &ResourceInfo,
+    token: &str,
+) -> Result<Page<Grant>, ConnectorError> {
+    let id = decompose_repository(&target.id.id)?;
+    let ws = c.workspace(&id.project.workspace)?;
+    if !c.can_read_permissions(&ws) {
+        return Ok(Page::last(vec![]));
+    }
+    let full = target
+        .profile_value("repository_full_name")
+        .unwrap_or(&target.display_name)
+        .to_string();
+    let t = perm_target(ws.clone(), &id.repository, target.id.clone(), label(&full));
+    let (phase, url) = match Token::parse(token, &["users", "groups"], &c.client)? {
+        Some(t) => (t.phase, t.url),
+        None => ("users".to_string(), String::new()),
+    };
+    if phase == "users" {
+        let (items, next) = permissions::user_grants_page(c, &t, &url)?;
+        let next_token = match next {
+            Some(n) => Token::make("users", Some(n)),
+            None => Token::make("groups", None),
+        };
+        return Ok(Page { items, next_token });
+    }
+    if url.is_empty()
+        && let Some(privs) = c.group_privileges(&ws)?
+    {
+        let items = privs
+            .get(&full.to_ascii_lowercase())
+            .map(|list| {
+                list.iter()
+                    .filter(|(_, level)| rank(REPO_LEVELS, level).is_some())
+                    .map(|(g, level)| {
+                        let p = user_group::principal(c, &ws, &g.slug, g.name.as_deref());
+                        Grant::new(&target.id, level, p)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Ok(Page::last(items));
+    }
+    let (items, next) = permissions::group_grants_page(c, &t, &url)?;
+    Ok(Page {
+        items,
+        next_token: next
+            .map(|n| Token::make("groups", Some(n)))
+            .unwrap_or_default(),
+    })
+}
+
+fn provisioning_target(target: &ResourceId) -> Result<PermTarget, ConnectorError> {
+    let id = decompose_repository(&target.id)?;
+    let ws = Ws {
+        uuid: id.project.workspace.clone(),
+        slug: String::new(),
+        admin: true,
+    };
+    let label = format!(
+        "the repository {} (project {})",
+        id.repository, id.project.key
+    );
+    Ok(perm_target(ws, &id.repository, target.clone(), label))
+}
+
+pub fn grant<T: Transport>(
+    c: &mut Connector<T>,
+    principal: &ResourceInfo,
+    target: &ResourceId,
+    slug: &str,
+) -> Result<GrantOutcome, ConnectorError> {
+    let t = provisioning_target(target)?;
+    permissions::grant(c, &t, principal, slug)
+}
+
+pub fn revoke<T: Transport>(
+    c: &mut Connector<T>,
+    principal: &ResourceInfo,
+    target: &ResourceId,
+    slug: &str,
+) -> Result<RevokeOutcome, ConnectorError> {
+    let t = provisioning_target(target)?;
+    permissions::revoke(c, &t, principal, slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_resource() {
+        let ws = Ws {
+            uuid: "{w}".into(),
+            slug: "acme".into(),
+            admin: true,
+        };
+        let pid = decompose_project("{w}:{p}:API").unwrap();
+        let r: Repository = serde_json::from_str(
+            r#"{"uuid":"{r}","full_name":"acme/api","slug":"api","name":"api","project":{"uuid":"{P}","key":"API"}}"#,
+        )
+        .unwrap();
+        assert!(in_project(&r, &pid));
+        let res = resource(&ws, &pid, &r);
+        assert_eq!(res.id.id, "{w}:{p}:API:{r}");
+        assert_eq!(res.parent, Some(ResourceId::new("project", "{w}:{p}:API")));
+        assert_eq!(res.display_name, "acme/api");
+        for k in ["repository_id", "repository_name", "repository_full_name"] {
+            assert!(res.profile_value(k).is_some());
+        }
+        let e = entitlements(&res);
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[1].description, "Write access to the repository acme/api.");
+        let t = provisioning_target(&res.id).unwrap();
+        assert_eq!(
+            t.base,
+            vec!["2.0", "repositories", "{w}", "{r}", "permissions-config"]
+        );
+    }
+}

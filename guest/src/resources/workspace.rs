@@ -1,0 +1,158 @@
+//! `workspace`: the workspaces the credential belongs to (filtered by `workspaces`), with the
+//! `member` and `owner` entitlements, granted from the workspace permissions (or members).
+
+use crate::api::nonblank;
+use crate::client::Transport;
+use crate::connector::{Connector, Ws};
+use crate::errors::ConnectorError;
+use crate::model::*;
+use crate::resources::{project, user, user_group};
+
+pub const TYPE_ID: &str = "workspace";
+pub const MEMBER: &str = "member";
+pub const OWNER: &str = "owner";
+
+pub fn resource_type() -> ResourceType {
+    ResourceType {
+        id: TYPE_ID.to_string(),
+        display_name: "Workspace".to_string(),
+        description: "A Bitbucket Cloud workspace, which holds the members, user groups, \
+projects and repositories of a team."
+            .to_string(),
+        traits: vec![],
+    }
+}
+
+pub fn resource(ws: &Ws, name: &str, is_private: Option<bool>) -> ResourceInfo {
+    let description = if name == ws.slug || ws.slug.is_empty() {
+        format!("The Bitbucket workspace {name}.")
+    } else {
+        format!("The Bitbucket workspace {name} ({}).", ws.slug)
+    };
+    let mut entries = vec![
+        ("workspace_uuid", ws.uuid.as_str()),
+        ("workspace_slug", ws.slug.as_str()),
+        ("workspace_name", name),
+    ];
+    let private = is_private.map(|p| p.to_string());
+    if let Some(p) = private.as_deref() {
+        entries.push(("is_private", p));
+    }
+    ResourceInfo {
+        id: ResourceId::new(TYPE_ID, ws.uuid.clone()),
+        parent: None,
+        display_name: name.to_string(),
+        description,
+        user: None,
+        group: None,
+        child_resource_types: vec![
+            user::TYPE_ID.to_string(),
+            user_group::TYPE_ID.to_string(),
+            project::TYPE_ID.to_string(),
+        ],
+        profile: profile(&entries),
+    }
+}
+
+pub fn list<T: Transport>(c: &mut Connector<T>) -> Result<Page<ResourceInfo>, ConnectorError> {
+    let wss = c.workspaces()?;
+    let mut items = Vec::new();
+    for ws in wss.iter() {
+        c.warn_unreadable(ws);
+        let d = c.workspace_detail(ws)?;
+        let name = nonblank(&d.name).unwrap_or(ws.path()).to_string();
+        items.push(resource(ws, &name, d.is_private));
+    }
+    Ok(Page::last(items))
+}
+
+pub fn entitlements(target: &ResourceInfo) -> Vec<Entitlement> {
+    let name = &target.display_name;
+    vec![
+        Entitlement {
+            resource_ref: target.id.clone(),
+            slug: MEMBER.to_string(),
+            display_name: format!("{name} member"),
+            description: format!("Member of the {name} workspace."),
+            purpose: EntitlementPurpose::Assignment,
+            grantable_to: vec![user::TYPE_ID.to_string()],
+        },
+        Entitlement {
+            resource_ref: target.id.clone(),
+            slug: OWNER.to_string(),
+            display_name: format!("{name} owner"),
+            description: format!(
+                "Owner of the {name} workspace: administers its members, groups, projects and \
+repositories."
+            ),
+            purpose: EntitlementPurpose::Ownership,
+            grantable_to: vec![user::TYPE_ID.to_string()],
+        },
+    ]
+}
+
+/// `member` for every member, `owner` for those whose workspace permission is `owner`.
+pub fn grants<T: Transport>(
+    c: &mut Connector<T>,
+    target: &ResourceInfo,
+) -> Result<Page<Grant>, ConnectorError> {
+    let ws = c.workspace(&target.id.id)?;
+    c.warn_unreadable(&ws);
+    let members = c.members(&ws)?;
+    let mut items = Vec::new();
+    for m in &members.members {
+        let status = c.status_of(&m.user.uuid);
+        let principal = user::resource(&m.user, status.as_deref(), Some(target.id.clone()));
+        let owner = members.has_roles && m.permission.as_deref() == Some(OWNER);
+        if owner {
+            items.push(Grant::new(&target.id, OWNER, principal.clone()));
+        }
+        items.push(Grant::new(&target.id, MEMBER, principal));
+    }
+    Ok(Page::last(items))
+}
+
+pub fn provisioning_unsupported(slug: &str) -> ConnectorError {
+    match slug {
+        OWNER => ConnectorError::InvalidArgument(
+            "workspace ownership cannot be granted or revoked through the Bitbucket API; change \
+it in the workspace settings"
+                .to_string(),
+        ),
+        _ => ConnectorError::InvalidArgument(
+            "Bitbucket has no API to add or remove workspace members, only invitations; manage \
+workspace membership in Bitbucket or Atlassian Administration"
+                .to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_resource_and_entitlements_read_well() {
+        let ws = Ws {
+            uuid: "{w}".into(),
+            slug: "acme".into(),
+            admin: true,
+        };
+        let r = resource(&ws, "Acme", Some(true));
+        assert_eq!(r.display_name, "Acme");
+        assert_eq!(r.profile_value("workspace_slug"), Some("acme"));
+        assert_eq!(r.profile_value("workspace_uuid"), Some("{w}"));
+        assert_eq!(
+            r.child_resource_types,
+            vec!["user", "user_group", "project"]
+        );
+        let e = entitlements(&r);
+        assert_eq!(e[0].slug, "member");
+        assert_eq!(e[0].description, "Member of the Acme workspace.");
+        assert_eq!(e[1].slug, "owner");
+        assert_eq!(e[1].purpose, EntitlementPurpose::Ownership);
+        assert!(
+            matches!(provisioning_unsupported("member"), ConnectorError::InvalidArgument(m) if m.contains("only invitations"))
+        );
+    }
+}
