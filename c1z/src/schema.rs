@@ -137,16 +137,56 @@ const MIGRATED_COLUMNS: &[(&str, &str, &str)] = &[
     ("v1_grants", "needs_expansion", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
-/// Grant indexes; created after the migrations because two are partial on migrated columns.
+/// Grant indexes the writer needs while a sync runs (upsert key, pending expansions); created after the migrations
+/// because one is partial on a migrated column.
 const GRANT_INDEXES: &str = r#"
-CREATE INDEX IF NOT EXISTS idx_grants_resource_type_id_resource_id_v1 ON v1_grants (resource_type_id, resource_id);
-CREATE INDEX IF NOT EXISTS idx_grants_principal_id_v1 ON v1_grants (principal_resource_type_id, principal_resource_id);
-CREATE INDEX IF NOT EXISTS idx_grants_entitlement_id_principal_id_v1 ON v1_grants (entitlement_id, principal_resource_type_id, principal_resource_id);
 CREATE UNIQUE INDEX IF NOT EXISTS idx_grants_external_sync_v1 ON v1_grants (external_id, sync_id);
-CREATE INDEX IF NOT EXISTS idx_grants_entitlement_sync_grant_v1 ON v1_grants (entitlement_id, sync_id, id);
-CREATE INDEX IF NOT EXISTS idx_grants_sync_expansion_v1 ON v1_grants (sync_id) WHERE expansion IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_grants_sync_needs_expansion_v1 ON v1_grants (sync_id) WHERE needs_expansion = 1;
 "#;
+
+/// The other grant indexes, in upstream order: (name, definition). The writer drops them while grants stream in
+/// and rebuilds them in one sorted pass before the first query that needs them (or at finish): maintaining five
+/// B-trees of long random text keys row by row made inserts several times slower.
+pub const DEFERRED_GRANT_INDEXES: [(&str, &str); 5] = [
+    (
+        "idx_grants_resource_type_id_resource_id_v1",
+        "v1_grants (resource_type_id, resource_id)",
+    ),
+    (
+        "idx_grants_principal_id_v1",
+        "v1_grants (principal_resource_type_id, principal_resource_id)",
+    ),
+    (
+        "idx_grants_entitlement_id_principal_id_v1",
+        "v1_grants (entitlement_id, principal_resource_type_id, principal_resource_id)",
+    ),
+    (
+        "idx_grants_entitlement_sync_grant_v1",
+        "v1_grants (entitlement_id, sync_id, id)",
+    ),
+    (
+        "idx_grants_sync_expansion_v1",
+        "v1_grants (sync_id) WHERE expansion IS NOT NULL",
+    ),
+];
+
+/// Creates the deferred grant indexes that are missing.
+pub fn create_deferred_indexes(conn: &Connection) -> Result<(), C1zError> {
+    for (name, def) in DEFERRED_GRANT_INDEXES {
+        conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON {def}"))
+            .ctx(&format!("creating index {name}"))?;
+    }
+    Ok(())
+}
+
+/// Drops the deferred grant indexes (the writer rebuilds them later).
+pub fn drop_deferred_indexes(conn: &Connection) -> Result<(), C1zError> {
+    for (name, _) in DEFERRED_GRANT_INDEXES {
+        conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
+            .ctx(&format!("dropping index {name}"))?;
+    }
+    Ok(())
+}
 
 /// Creates missing tables, columns and indexes (an older, smaller schema is upgraded in place, as the SDK does).
 pub fn ensure(conn: &Connection) -> Result<(), C1zError> {
