@@ -14,5 +14,6 @@ pub mod timestamp;
 
 pub use error::C1zError;
 
+pub use inspect::{InspectCommand, InspectFilter, OutputFormat, inspect};
 pub use reader::{C1zReader, SyncInfo};
 pub use store::{SyncCounts, SyncRun, SyncStore};

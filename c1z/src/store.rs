@@ -600,6 +600,7 @@ impl SyncStore {
             )
             .ctx("ending the sync")?;
         self.cleanup()?;
+        self.ensure_indexes()?;
         self.conn
             .execute_batch("COMMIT")
             .ctx("committing the finished sync")?;
