@@ -122,8 +122,8 @@ pub fn status_error(status: u16, endpoint: &str, body: &[u8], auth: AuthKind) ->
     match status {
         401 => ConnectorError::Unauthenticated(unauthenticated_message(auth)),
         403 => ConnectorError::PermissionDenied(with_detail(format!(
-            "{endpoint} was refused (HTTP 403): the credential may not read or change this; \
-workspace admin rights (and, for permission changes, {PROVISIONING_CREDENTIAL}) are needed"
+            "{endpoint} was refused (HTTP 403): the credential lacks the rights or scopes for it \
+(reading permissions needs a workspace admin's credential with {READ_SCOPES})"
         ))),
         404 => ConnectorError::NotFound(with_detail(format!(
             "{endpoint} answered HTTP 404: it does not exist or the credential cannot see it"

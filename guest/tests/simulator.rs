@@ -23,6 +23,8 @@ struct Http {
     authorization: String,
     logs: RefCell<Vec<(LogLevel, String)>>,
     endpoints_seen: RefCell<Vec<String>>,
+    /// Endpoint labels answered locally with this status (the simulator never sees them).
+    refuse: HashMap<String, u16>,
 }
 
 fn b64(data: &[u8]) -> String {
@@ -61,6 +63,7 @@ impl Http {
             authorization,
             logs: RefCell::new(vec![]),
             endpoints_seen: RefCell::new(vec![]),
+            refuse: HashMap::new(),
         }
     }
 }
@@ -83,6 +86,12 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 
 impl Transport for Http {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        if let Some(status) = self.refuse.get(&req.endpoint) {
+            return Ok(HttpResponse {
+                status: *status,
+                body: br#"{"type":"error","error":{"message":"refused by the test"}}"#.to_vec(),
+            });
+        }
         self.endpoints_seen.borrow_mut().push(req.endpoint.clone());
         assert!(req.url.starts_with("http://"), "absolute URL: {}", req.url);
         assert!(
@@ -371,6 +380,15 @@ fn expected_requests(
 
 fn actual(sim: &Simulator) -> BTreeMap<String, u64> {
     sim.request_log().by_endpoint.into_iter().collect()
+}
+
+/// The component's own endpoint labels must be the simulator's templates.
+fn check_labels(c: &Connector<Http>, sim: &Simulator) {
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    for e in c.client.transport.endpoints_seen.borrow().iter() {
+        *seen.entry(e.clone()).or_default() += 1;
+    }
+    assert_eq!(seen, actual(sim), "endpoint labels");
 }
 
 fn compare(expected: BTreeMap<&'static str, u64>, sim: &Simulator) {
@@ -730,4 +748,100 @@ fn medium_admin_sync_pages_and_matches_formula() {
         "paging exercised"
     );
     compare(expected, &sim);
+    check_labels(&c, &sim);
+}
+
+#[test]
+fn granting_to_a_non_member_is_explained() {
+    let sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
+    let data = sim.dataset();
+    let acme = data.workspaces.iter().find(|w| w.slug == "acme").unwrap();
+    let outsider = data
+        .users
+        .iter()
+        .find(|u| !acme.members.iter().any(|m| m.user == u.uuid))
+        .expect("a user outside acme");
+    let mut c = connector(&sim, admin(&sim), AuthKind::Basic, "acme", true);
+    let s = sync(&mut c).unwrap();
+    let repo = find(&s, "repository", |_| true).clone();
+    let group = find(&s, "user_group", |_| true).clone();
+    let principal = ResourceInfo {
+        id: ResourceId::new("user", outsider.uuid.clone()),
+        parent: None,
+        display_name: outsider.display_name.clone(),
+        description: String::new(),
+        user: None,
+        group: None,
+        child_resource_types: vec![],
+        profile: vec![],
+    };
+    let before = sim
+        .request_log()
+        .changes
+        .iter()
+        .filter(|r| r.status < 300)
+        .count();
+    for e in [ent(&repo, "read"), ent(&group, "member")] {
+        let err = c.grant(&principal, &e).unwrap_err();
+        assert!(
+            matches!(&err, ConnectorError::InvalidArgument(m) if m.contains("not a member of the workspace")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        sim.request_log()
+            .changes
+            .iter()
+            .filter(|r| r.status < 300)
+            .count(),
+        before
+    );
+}
+
+#[test]
+fn refused_legacy_and_permissions_listings_fall_back() {
+    let sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
+    let mut http = admin(&sim);
+    http.refuse
+        .insert("GET /1.0/group-privileges/{workspace}".into(), 410);
+    http.refuse
+        .insert("GET /2.0/workspaces/{workspace}/permissions".into(), 403);
+    let mut c = connector(&sim, http, AuthKind::Basic, "acme", true);
+    let s = sync(&mut c).unwrap();
+    check_labels(&c, &sim);
+    // Same grants as the truth, except owners (only /permissions tells them).
+    let truth: BTreeSet<String> = sim
+        .ground_truth(View::Admin)
+        .grants
+        .into_iter()
+        .filter(|g| !g.contains(":owner:"))
+        .filter(|g| {
+            s.resources
+                .iter()
+                .any(|r| g.contains(&r.id.id) && r.id.resource_type == "workspace")
+                || !g.starts_with("workspace:")
+        })
+        .collect();
+    let got = grant_ids(&s);
+    let acme_truth: BTreeSet<String> = truth.intersection(&got).cloned().collect();
+    assert_eq!(got, acme_truth, "no grant outside the truth");
+    let repos = s
+        .resources
+        .iter()
+        .filter(|r| r.id.resource_type == "repository")
+        .count() as u64;
+    let log = sim.request_log();
+    assert_eq!(
+        log.count("GET /2.0/repositories/{workspace}/{repo_slug}/permissions-config/groups"),
+        repos
+    );
+    assert_eq!(log.count("GET /2.0/workspaces/{workspace}/members"), 1);
+    assert!(
+        s.grants
+            .iter()
+            .any(|g| g.entitlement.resource_ref.resource_type == "repository"
+                && g.principal.id.resource_type == "user_group")
+    );
+    let w = warnings(&c);
+    assert_eq!(w.len(), 3, "{w:?}"); // the two fallbacks and skip-user-status
 }
