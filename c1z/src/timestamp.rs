@@ -120,9 +120,9 @@ pub fn rfc3339_from_parts(secs: i64, nanos: u32) -> String {
         c.year, c.month, c.day, c.hour, c.minute, c.second
     );
     if nanos > 0 {
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             s.push_str(&format!(".{:03}", nanos / 1_000_000));
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             s.push_str(&format!(".{:06}", nanos / 1_000));
         } else {
             s.push_str(&format!(".{nanos:09}"));

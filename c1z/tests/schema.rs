@@ -4,6 +4,9 @@ mod common;
 
 use c1z::C1zReader;
 
+/// (table, name, unique, columns, partial clause).
+type IndexRow = (String, String, bool, Vec<String>, Option<String>);
+
 fn columns(
     conn: &rusqlite::Connection,
     table: &str,
@@ -151,7 +154,7 @@ fn schema_matches_reference() {
     );
 
     // Indexes: (table, name, unique, columns, partial clause).
-    let mut idx: Vec<(String, String, bool, Vec<String>, Option<String>)> = Vec::new();
+    let mut idx: Vec<IndexRow> = Vec::new();
     let mut s = conn
         .prepare("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
         .unwrap();
