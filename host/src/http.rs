@@ -1,1 +1,553 @@
-//! (being written)
+//! The HTTP capability the host performs for the guest: allow-listed destinations, host-side
+//! credentials, size caps, timeouts, retries with backoff, and per-endpoint counters.
+
+mod allowlist;
+mod retry;
+mod stats;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use tokio::time::Instant;
+use url::Url;
+
+pub use allowlist::{AllowList, AllowListError};
+pub use stats::{EndpointStats, RequestStats};
+
+use crate::credentials::{AuthError, Authenticator, Credential, error_chain};
+use stats::{StatsRecorder, endpoint_label};
+
+/// The real Bitbucket Cloud API.
+pub const BITBUCKET_API_URL: &str = "https://api.bitbucket.org";
+
+/// Headers the guest may not set: credentials and routing belong to the host.
+const DENIED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "cookie2", "host"];
+
+/// Connection-level headers the HTTP client manages; a guest value would corrupt framing.
+const HOP_BY_HOP_HEADERS: &[&str] =
+    &["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+
+/// Settings of the HTTP capability.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// The API's base URL; its origin defines the allow-list.
+    pub base_url: Url,
+    /// Largest response body accepted (default 32 MiB).
+    pub max_response_bytes: usize,
+    /// Time allowed for one attempt, from sending to the end of the body.
+    pub request_timeout: Duration,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff wait.
+    pub backoff_base: Duration,
+    /// Longest single backoff wait (a `Retry-After` may ask for more).
+    pub backoff_max: Duration,
+    /// Longest total backoff waiting for one request before the last response is returned.
+    pub max_total_wait: Duration,
+}
+
+impl HttpSettings {
+    /// Defaults for `base_url`: 32 MiB bodies, 60 s per attempt, 8 retries, 500 ms → 30 s backoff, 10 min total wait.
+    pub fn for_base_url(base_url: Url) -> Self {
+        Self {
+            base_url,
+            max_response_bytes: 32 << 20,
+            request_timeout: Duration::from_secs(60),
+            max_retries: 8,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            max_total_wait: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self::for_base_url(Url::parse(BITBUCKET_API_URL).expect("constant URL parses"))
+    }
+}
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// HEAD
+    Head,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// Whether repeating the request has the same effect as sending it once (RFC 9110 §9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Put | Method::Delete)
+    }
+
+    /// The method's name in upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request from the guest.
+#[derive(Clone, Debug)]
+pub struct OutboundRequest {
+    /// The method.
+    pub method: Method,
+    /// Absolute URL.
+    pub url: String,
+    /// Headers; credentials, cookies and `Host` are refused.
+    pub headers: Vec<(String, String)>,
+    /// Body, if any.
+    pub body: Option<Vec<u8>>,
+    /// The endpoint's template for the counters (may be empty).
+    pub endpoint: String,
+}
+
+/// A whole response for the guest; any status, including 4xx/5xx, is a response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboundResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (values that are not UTF-8 are converted lossily).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Why no response is returned to the guest; mirrors WIT `http-error`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    /// Refused by the host (destination not allowed, forbidden header, credential problem).
+    #[error("request refused: {0}")]
+    Denied(String),
+    /// Malformed request (bad URL, header name or value).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The server could not be reached, after retries.
+    #[error("connection failed: {0}")]
+    Connection(String),
+    /// No response in the time allowed.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The body exceeded the size cap.
+    #[error("response too large: {0}")]
+    TooLarge(String),
+}
+
+impl HttpError {
+    /// The counter key for this error.
+    fn kind(&self) -> &'static str {
+        match self {
+            HttpError::Denied(_) => "denied",
+            HttpError::InvalidRequest(_) => "invalid-request",
+            HttpError::Connection(_) => "connection",
+            HttpError::Timeout(_) => "timeout",
+            HttpError::TooLarge(_) => "too-large",
+        }
+    }
+}
+
+/// Why the capability could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpSetupError {
+    /// The base URL cannot define an allow-list.
+    #[error("bad base URL {url}: {source}")]
+    BaseUrl {
+        /// The base URL without user info.
+        url: String,
+        /// What is wrong with it.
+        source: AllowListError,
+    },
+    /// The OAuth token URL lies outside the allow-list (or uses plain http to a remote host).
+    #[error("the OAuth token URL {0} is not reachable under the base URL's allow-list ({1}); use https://bitbucket.org/site/oauth2/access_token with the real API, or <base-url>/site/oauth2/access_token")]
+    TokenUrl(String, String),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot build the HTTP client: {0}; this is a bug or a broken TLS setup")]
+    Client(String),
+}
+
+/// The guest's HTTP capability for one tenant run; cheap to clone (shared state).
+#[derive(Clone)]
+pub struct HttpCapability {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: HttpSettings,
+    allow: AllowList,
+    client: reqwest::Client,
+    auth: Option<Authenticator>,
+    stats: StatsRecorder,
+}
+
+impl fmt::Debug for HttpCapability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpCapability")
+            .field("allow", &self.inner.allow.to_string())
+            .field("auth", &self.inner.auth.as_ref().map(Authenticator::kind))
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request that passed the checks, ready to send (and resend).
+struct Prepared {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    label: String,
+}
+
+/// Outcome of one attempt that produced no response.
+enum AttemptError {
+    /// Final: not worth retrying.
+    Fatal(HttpError),
+    /// Transport failure; `unsent` when no byte of the request reached the server.
+    Connection { message: String, unsent: bool },
+    /// The attempt ran out of time; `budget` when it was the guest call's deadline.
+    Timeout { message: String, budget: bool },
+}
+
+impl AttemptError {
+    fn into_http(self) -> HttpError {
+        match self {
+            AttemptError::Fatal(e) => e,
+            AttemptError::Connection { message, .. } => HttpError::Connection(message),
+            AttemptError::Timeout { message, .. } => HttpError::Timeout(message),
+        }
+    }
+}
+
+impl HttpCapability {
+    /// A capability for `settings`, adding `credential` to every request.
+    pub fn new(settings: HttpSettings, credential: Option<Credential>) -> Result<Self, HttpSetupError> {
+        let mut shown = settings.base_url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        let allow = AllowList::for_base_url(&settings.base_url)
+            .map_err(|source| HttpSetupError::BaseUrl { url: shown.to_string(), source })?;
+        if let Some(Credential::OAuthClientCredentials { token_url, .. }) = &credential
+            && !allow.allows(token_url)
+        {
+            let mut shown = token_url.clone();
+            let _ = shown.set_username("");
+            let _ = shown.set_password(None);
+            return Err(HttpSetupError::TokenUrl(shown.to_string(), allow.to_string()));
+        }
+        let client = reqwest::Client::builder()
+            // A redirect could lead outside the allow-list; the guest gets the 3xx instead.
+            .redirect(reqwest::redirect::Policy::none())
+            // Proxy variables in the host's environment must not reroute tenant traffic.
+            .no_proxy()
+            .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("connector-host/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpSetupError::Client(error_chain(&e)))?;
+        let auth = credential.map(|c| Authenticator::new(c, client.clone()));
+        Ok(Self { inner: Arc::new(Inner { settings, allow, client, auth, stats: StatsRecorder::default() }) })
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.inner.settings
+    }
+
+    /// A snapshot of the per-endpoint counters.
+    pub fn stats(&self) -> RequestStats {
+        self.inner.stats.snapshot()
+    }
+
+    /// Sends one request for the guest; `deadline` is the guest call's remaining wall-clock budget (never wait past it).
+    pub async fn send(&self, req: OutboundRequest, deadline: Option<Instant>) -> Result<InboundResponse, HttpError> {
+        let label = endpoint_label(&req.endpoint, req.method, &req.url);
+        let prepared = match self.prepare(req, label) {
+            Ok(p) => p,
+            Err((label, err)) => {
+                self.inner.stats.update(&label, |e| *e.refused.entry(err.kind().into()).or_default() += 1);
+                return Err(err);
+            }
+        };
+        let settings = &self.inner.settings;
+        let mut retries = 0u32;
+        let mut waited = Duration::ZERO;
+        let mut refreshed_token = false;
+        loop {
+            let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
+            self.inner.stats.update(&prepared.label, |e| {
+                e.requests += 1;
+                match &outcome {
+                    Ok(resp) => *e.statuses.entry(resp.status).or_default() += 1,
+                    Err(err) => {
+                        let kind = match err {
+                            AttemptError::Fatal(HttpError::Denied(_)) => "auth",
+                            AttemptError::Fatal(e) => e.kind(),
+                            AttemptError::Connection { .. } => "connection",
+                            AttemptError::Timeout { .. } => "timeout",
+                        };
+                        *e.errors.entry(kind.into()).or_default() += 1;
+                    }
+                }
+            });
+
+            // An OAuth token can expire or be revoked early: fetch a new one and try once more.
+            if let (Ok(resp), Some(auth), Some(used)) = (&outcome, &self.inner.auth, &used_auth)
+                && resp.status == 401
+                && auth.can_refresh()
+                && !refreshed_token
+            {
+                refreshed_token = true;
+                auth.invalidate(used).await;
+                tracing::info!(endpoint = %prepared.label, "401 with an OAuth token; fetching a new token and retrying once");
+                self.inner.stats.update(&prepared.label, |e| e.retries += 1);
+                continue;
+            }
+
+            let wait = match &outcome {
+                Ok(resp) if retry::retryable_status(resp.status, prepared.method) => Some(
+                    retry_after(resp).unwrap_or_else(|| {
+                        retry::backoff(retries, settings.backoff_base, settings.backoff_max)
+                    }),
+                ),
+                // A request that never reached the server can be repeated whatever its method.
+                Err(AttemptError::Connection { unsent, .. }) if *unsent || prepared.method.is_idempotent() => {
+                    Some(retry::backoff(retries, settings.backoff_base, settings.backoff_max))
+                }
+                Err(AttemptError::Timeout { budget: false, .. }) if prepared.method.is_idempotent() => {
+                    Some(retry::backoff(retries, settings.backoff_base, settings.backoff_max))
+                }
+                _ => None,
+            };
+            let Some(wait) = wait else {
+                return outcome.map_err(AttemptError::into_http);
+            };
+            let why = match &outcome {
+                Ok(resp) => format!("HTTP {}", resp.status),
+                Err(AttemptError::Timeout { .. }) => "timeout".to_string(),
+                Err(_) => "connection error".to_string(),
+            };
+            if retries >= settings.max_retries {
+                tracing::warn!(endpoint = %prepared.label, retries, last = %why, "giving up after the last retry");
+                return outcome.map_err(AttemptError::into_http);
+            }
+            if waited + wait > settings.max_total_wait {
+                tracing::warn!(endpoint = %prepared.label, waited = ?waited, next_wait = ?wait, last = %why,
+                    "giving up: the next wait would exceed the total backoff limit");
+                return outcome.map_err(AttemptError::into_http);
+            }
+            if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+                tracing::warn!(endpoint = %prepared.label, next_wait = ?wait, last = %why,
+                    "giving up: the next wait would outlast the guest call's time budget");
+                return outcome.map_err(AttemptError::into_http);
+            }
+            tracing::info!(endpoint = %prepared.label, wait = ?wait, retry = retries + 1, last = %why, "retrying after backoff");
+            tokio::time::sleep(wait).await;
+            retries += 1;
+            waited += wait;
+            self.inner.stats.update(&prepared.label, |e| {
+                e.retries += 1;
+                e.backoff_wait += wait;
+            });
+        }
+    }
+
+    /// Checks the destination and headers; nothing is sent for a refused request.
+    fn prepare(&self, req: OutboundRequest, label: String) -> Result<Prepared, (String, HttpError)> {
+        let url = match self.inner.allow.check(&req.url) {
+            Ok(url) => url,
+            Err(allowlist::Refusal::Invalid(m)) => return Err((label, HttpError::InvalidRequest(m))),
+            Err(allowlist::Refusal::Denied { host, message }) => {
+                tracing::warn!(host = %host, endpoint = %label, "refused a guest request to a host outside the allow-list");
+                return Err((label, HttpError::Denied(message)));
+            }
+        };
+        let mut headers = HeaderMap::new();
+        for (name, value) in &req.headers {
+            let lower = name.trim().to_ascii_lowercase();
+            if DENIED_HEADERS.contains(&lower.as_str()) {
+                tracing::warn!(header = %lower, endpoint = %label, "refused a guest request setting a reserved header");
+                return Err((
+                    label,
+                    HttpError::Denied(format!(
+                        "header `{name}` may not be set by the plugin: the host adds credentials and routing itself; remove it"
+                    )),
+                ));
+            }
+            if HOP_BY_HOP_HEADERS.contains(&lower.as_str()) {
+                return Err((
+                    label,
+                    HttpError::InvalidRequest(format!(
+                        "header `{name}` is managed by the HTTP client; remove it from the request"
+                    )),
+                ));
+            }
+            // The client computes it from the body; a guest value could only disagree.
+            if lower == "content-length" {
+                continue;
+            }
+            let name = HeaderName::from_bytes(lower.as_bytes()).map_err(|_| {
+                (label.clone(), HttpError::InvalidRequest(format!("`{name}` is not a valid header name")))
+            })?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                (
+                    label.clone(),
+                    HttpError::InvalidRequest(format!(
+                        "the value of header `{name}` contains characters not allowed in HTTP (control characters or newlines)"
+                    )),
+                )
+            })?;
+            headers.append(name, value);
+        }
+        // Bitbucket answers 411 to a body-less PUT without Content-Length; an empty body sends `Content-Length: 0`.
+        let body = match (req.body, req.method) {
+            (None, Method::Put | Method::Post | Method::Patch) => Some(Vec::new()),
+            (body, _) => body,
+        };
+        Ok(Prepared { method: req.method, url, headers, body, label })
+    }
+
+    /// One attempt: credentials, send, read the capped body, all within the per-attempt timeout
+    /// and the guest's deadline. Also returns the `Authorization` value used, for a 401 refresh.
+    async fn attempt(
+        &self,
+        p: &Prepared,
+        deadline: Option<Instant>,
+    ) -> (Result<InboundResponse, AttemptError>, Option<HeaderValue>) {
+        let settings = &self.inner.settings;
+        let now = Instant::now();
+        let own_limit = now + settings.request_timeout;
+        let (limit, budget) = match deadline {
+            Some(d) if d <= own_limit => (d, true),
+            _ => (own_limit, false),
+        };
+        let timeout_error = |budget: bool| {
+            let message = if budget {
+                format!("{} {}: the plugin call's time budget ran out before a response arrived", p.method, p.url.path())
+            } else {
+                format!(
+                    "{} {}: no complete response within {:?} (per-request timeout); the server is slow or unreachable",
+                    p.method,
+                    p.url.path(),
+                    settings.request_timeout
+                )
+            };
+            AttemptError::Timeout { message, budget }
+        };
+        if limit <= now {
+            return (Err(timeout_error(budget)), None);
+        }
+        let mut used_auth = None;
+        let work = async {
+            let mut builder =
+                self.inner.client.request(p.method.to_reqwest(), p.url.clone()).headers(p.headers.clone());
+            if let Some(auth) = &self.inner.auth {
+                let header = auth.header().await.map_err(auth_error)?;
+                used_auth = Some(header.clone());
+                builder = builder.header(reqwest::header::AUTHORIZATION, header);
+            }
+            if let Some(body) = &p.body {
+                builder = builder.body(body.clone());
+            }
+            let response = builder.send().await.map_err(|e| connection_error(p, e))?;
+            self.read_response(p, response).await
+        };
+        let outcome = match tokio::time::timeout_at(limit, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(timeout_error(budget)),
+        };
+        (outcome, used_auth)
+    }
+
+    /// Reads status, headers and the body, stopping as soon as the body passes the cap.
+    async fn read_response(&self, p: &Prepared, mut response: reqwest::Response) -> Result<InboundResponse, AttemptError> {
+        let max = self.inner.settings.max_response_bytes;
+        let too_large = || {
+            AttemptError::Fatal(HttpError::TooLarge(format!(
+                "{} {}: the response body is larger than the host's {max}-byte limit; request smaller pages or raise the limit",
+                p.method,
+                p.url.path()
+            )))
+        };
+        // HEAD responses announce the size of a body they do not carry.
+        if p.method != Method::Head && response.content_length().is_some_and(|len| len > max as u64) {
+            return Err(too_large());
+        }
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let hint = response.content_length().unwrap_or(0).min(max as u64).min(1 << 20);
+        let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| connection_error(p, e))? {
+            if body.len() + chunk.len() > max {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(InboundResponse { status, headers, body })
+    }
+}
+
+/// The `Retry-After` wait of a response, if it has a valid one.
+fn retry_after(resp: &InboundResponse) -> Option<Duration> {
+    let (_, value) = resp.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(RETRY_AFTER.as_str()))?;
+    retry::parse_retry_after(value, SystemTime::now())
+}
+
+fn connection_error(p: &Prepared, err: reqwest::Error) -> AttemptError {
+    let unsent = err.is_connect();
+    let timed_out = err.is_timeout();
+    let host = p.url.host_str().unwrap_or_default();
+    let message = format!("{} {} on {host}: {}", p.method, p.url.path(), error_chain(&err.without_url()));
+    if timed_out {
+        return AttemptError::Timeout { message, budget: false };
+    }
+    AttemptError::Connection { message, unsent }
+}
+
+/// Credential failures reach the guest as `denied` (a bad credential is not worth retrying) or
+/// `connection` (the token endpoint was unreachable).
+fn auth_error(err: AuthError) -> AttemptError {
+    tracing::warn!(error = %err, "could not produce the Authorization header");
+    match err {
+        AuthError::TokenUnreachable { .. } => AttemptError::Connection { message: err.to_string(), unsent: true },
+        _ => AttemptError::Fatal(HttpError::Denied(err.to_string())),
+    }
+}
