@@ -88,6 +88,9 @@ pub struct GlobalArgs {
     /// Load this connector component instead of the embedded Bitbucket one.
     #[arg(long, env = "BATON_PLUGIN", global = true)]
     pub plugin: Option<PathBuf>,
+    /// Extra non-secret setting for a --plugin component, as KEY=VALUE (repeatable).
+    #[arg(long = "plugin-config", env = "BATON_PLUGIN_CONFIG", value_parser = parse_key_value, global = true)]
+    pub plugin_config: Vec<(String, String)>,
     /// Memory limit of the plugin instance, in MiB.
     #[arg(long, env = "BATON_MEMORY_LIMIT_MIB", default_value_t = 128, global = true)]
     pub memory_limit_mib: usize,
@@ -190,4 +193,11 @@ pub enum OutputFormat {
     Table,
     /// JSON in the baton CLI's output wrappers.
     Json,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
 }

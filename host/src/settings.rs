@@ -151,7 +151,7 @@ pub fn limits(args: &GlobalArgs) -> Limits {
 }
 
 /// The plugin's non-secret configuration (`config.get`).
-pub fn plugin_config(args: &GlobalArgs, base: &Url, credential: &Credential) -> BTreeMap<String, String> {
+pub fn plugin_config(args: &GlobalArgs, base: &Url, credential: Option<&Credential>) -> BTreeMap<String, String> {
     let mut config = BTreeMap::new();
     config.insert("base-url".to_string(), base.as_str().trim_end_matches('/').to_string());
     let workspaces: Vec<&str> = args
@@ -162,6 +162,12 @@ pub fn plugin_config(args: &GlobalArgs, base: &Url, credential: &Credential) -> 
         .collect();
     config.insert("workspaces".to_string(), workspaces.join(","));
     config.insert("skip-user-status".to_string(), args.skip_user_status.to_string());
-    config.insert("auth-kind".to_string(), credential.kind().to_string());
+    config.insert(
+        "auth-kind".to_string(),
+        credential.map(Credential::kind).unwrap_or("none").to_string(),
+    );
+    for (key, value) in &args.plugin_config {
+        config.insert(key.clone(), value.clone());
+    }
     config
 }

@@ -74,3 +74,88 @@ impl SilentListener {
         self.connections.load(Ordering::SeqCst)
     }
 }
+
+/// Syncs the fixture component serving `fixture` into `path` through the engine.
+pub async fn sync_fixture(
+    fixture: &serde_json::Value,
+    path: &std::path::Path,
+) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
+    let runtime = Runtime::new().expect("runtime");
+    let plugin = load(&runtime, FIXTURE_WASM);
+    let text = fixture.to_string();
+    let mut instance = plugin
+        .instantiate(&Limits::default(), http_for("http://127.0.0.1:9"), config(&[("fixture", &text)]))
+        .await?;
+    let store = c1z::SyncStore::open(path)?;
+    let progress = connector_host::progress::Progress::hidden();
+    connector_host::sync::run_sync(&mut instance, store, &Default::default(), &progress, &|| 0).await
+}
+
+/// Everything a finished sync holds, keyed by external id, with the protobuf bytes of each
+/// object: two syncs are equal when these are.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Contents {
+    /// Resource types by id.
+    pub resource_types: BTreeMap<String, Vec<u8>>,
+    /// Resources by `<type>:<id>`.
+    pub resources: BTreeMap<String, Vec<u8>>,
+    /// Entitlements by id.
+    pub entitlements: BTreeMap<String, Vec<u8>>,
+    /// Grants by id.
+    pub grants: BTreeMap<String, Vec<u8>>,
+}
+
+/// Reads the latest finished full sync of a file.
+pub fn contents(path: &std::path::Path) -> Contents {
+    use prost::Message;
+    let reader = c1z::C1zReader::open(path).expect("open c1z");
+    let sync = reader.latest_full_sync().expect("syncs").expect("a finished full sync");
+    let id = sync.id.as_str();
+    Contents {
+        resource_types: reader
+            .resource_types(id)
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.id.clone(), t.encode_to_vec()))
+            .collect(),
+        resources: reader
+            .resources(id, None)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let rid = r.id.clone().unwrap_or_default();
+                (format!("{}:{}", rid.resource_type, rid.resource), r.encode_to_vec())
+            })
+            .collect(),
+        entitlements: reader
+            .entitlements(id, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.id.clone(), e.encode_to_vec()))
+            .collect(),
+        grants: reader
+            .grants(id, None, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.id.clone(), g.encode_to_vec()))
+            .collect(),
+    }
+}
+
+/// Grant ids of the latest sync, each with its sources (entitlement id → is direct).
+pub fn grant_sources(path: &std::path::Path) -> BTreeMap<String, BTreeMap<String, bool>> {
+    let reader = c1z::C1zReader::open(path).expect("open c1z");
+    let sync = reader.latest_full_sync().expect("syncs").expect("a finished full sync");
+    reader
+        .grants(&sync.id, None, None, None)
+        .unwrap()
+        .into_iter()
+        .map(|g| {
+            let sources = g
+                .sources
+                .map(|s| s.sources.into_iter().map(|(k, v)| (k, v.is_direct)).collect())
+                .unwrap_or_default();
+            (g.id, sources)
+        })
+        .collect()
+}

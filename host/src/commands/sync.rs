@@ -9,7 +9,7 @@ use crate::embedded::{BITBUCKET_COMPONENT, BITBUCKET_PLUGIN_NAME};
 use crate::http::HttpCapability;
 use crate::progress::Progress;
 use crate::runtime::{Plugin, Runtime};
-use crate::settings;
+use crate::settings::{self, SettingsError};
 use crate::sync::{SyncOptions, SyncReport, run_sync};
 
 /// Loads the plugin named by `--plugin`, or the embedded Bitbucket component.
@@ -33,9 +33,14 @@ pub struct SyncOutcome {
 /// Syncs into `output` with the flags' credentials and settings.
 pub async fn sync_to(args: &GlobalArgs, output: &Path, progress: &Progress) -> anyhow::Result<SyncOutcome> {
     let base = settings::base_url(args)?;
-    let credential = settings::credential(args, &base)?;
-    let config = settings::plugin_config(args, &base, &credential);
-    let http = HttpCapability::new(settings::http_settings(args, &base), Some(credential))?;
+    // A custom plugin may need no Bitbucket credential; the embedded Bitbucket one always does.
+    let credential = match settings::credential(args, &base) {
+        Ok(c) => Some(c),
+        Err(SettingsError::NoCredentials) if args.plugin.is_some() => None,
+        Err(e) => return Err(e.into()),
+    };
+    let config = settings::plugin_config(args, &base, credential.as_ref());
+    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
 
     let runtime = Runtime::new()?;
     let plugin = load_plugin(&runtime, args)?;

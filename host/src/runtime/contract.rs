@@ -55,7 +55,7 @@ pub fn check(engine: &Engine, component: &Component, plugin: &str) -> Result<(),
     }
     let exported: Vec<(String, bool)> = ty
         .exports(engine)
-        .map(|(name, item)| (name.to_string(), matches!(item, ComponentItem::ComponentFunc(_))))
+        .map(|(name, item)| (name.to_string(), matches!(item.ty, ComponentItem::ComponentFunc(_))))
         .collect();
     for required in REQUIRED_EXPORTS {
         if !exported.iter().any(|(name, is_func)| *is_func && name == required) {

@@ -1,0 +1,25 @@
+# Everyday recipes. The README's two commands are plain cargo and work without just.
+
+# Build the host (and, through its build script, the embedded Bitbucket component).
+build:
+    cargo build --release
+
+# Run every test: sandbox, sync engine, c1z, simulator, end to end.
+test:
+    cargo test --workspace
+
+# Sync the bundled Bitbucket simulator into demo.c1z.
+demo scale="small":
+    cargo run --release -- demo --scale {{scale}}
+
+# Benchmarks that print figures: .c1z writing, and a full sync of the simulator.
+bench:
+    cargo bench -p c1z --bench write_grants
+    cargo run --release -- demo --scale large --output target/bench-large.c1z
+
+# Formatting and lints, host and guests.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cd guest && cargo clippy --target wasm32-wasip2 -- -D warnings
+    cd tests/guests && cargo clippy --target wasm32-wasip2 --workspace -- -D warnings
