@@ -62,7 +62,10 @@ pub fn default_token_url(base_url: &Url) -> Url {
         return Url::parse(BITBUCKET_TOKEN_URL).expect("constant URL parses");
     }
     let mut url = base_url.clone();
-    let path = format!("{}/site/oauth2/access_token", base_url.path().trim_end_matches('/'));
+    let path = format!(
+        "{}/site/oauth2/access_token",
+        base_url.path().trim_end_matches('/')
+    );
     url.set_path(&path);
     url.set_query(None);
     url.set_fragment(None);
@@ -100,7 +103,9 @@ pub enum AuthError {
         reason: String,
     },
     /// The token endpoint's answer was not a usable token.
-    #[error("the OAuth token endpoint {url} sent an unusable answer: {reason}; check that the token URL is Bitbucket's")]
+    #[error(
+        "the OAuth token endpoint {url} sent an unusable answer: {reason}; check that the token URL is Bitbucket's"
+    )]
     TokenMalformed {
         /// The token endpoint.
         url: String,
@@ -108,7 +113,9 @@ pub enum AuthError {
         reason: String,
     },
     /// A credential contains characters that cannot go into an HTTP header.
-    #[error("the {kind} credential contains characters not allowed in an HTTP header (control characters or newlines); re-create it")]
+    #[error(
+        "the {kind} credential contains characters not allowed in an HTTP header (control characters or newlines); re-create it"
+    )]
     InvalidHeader {
         /// The credential's kind.
         kind: &'static str,
@@ -134,7 +141,9 @@ pub struct Authenticator {
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("credential", &self.credential).finish_non_exhaustive()
+        f.debug_struct("Authenticator")
+            .field("credential", &self.credential)
+            .finish_non_exhaustive()
     }
 }
 
@@ -153,7 +162,12 @@ impl Authenticator {
             Credential::Bearer(token) => Some(Secret::new(format!("Bearer {}", token.expose()))),
             Credential::OAuthClientCredentials { .. } => None,
         };
-        Self { credential, client, fixed, token: Mutex::new(None) }
+        Self {
+            credential,
+            client,
+            fixed,
+            token: Mutex::new(None),
+        }
     }
 
     /// The credential's kind ("basic", "bearer", "oauth").
@@ -181,8 +195,8 @@ impl Authenticator {
             Some(fixed) => fixed.clone(),
             None => self.oauth_header().await?,
         };
-        let mut header =
-            HeaderValue::from_str(value.expose()).map_err(|_| AuthError::InvalidHeader { kind: self.kind() })?;
+        let mut header = HeaderValue::from_str(value.expose())
+            .map_err(|_| AuthError::InvalidHeader { kind: self.kind() })?;
         // Keeps the value out of hyper's and reqwest's Debug output.
         header.set_sensitive(true);
         Ok(header)
@@ -193,7 +207,10 @@ impl Authenticator {
     /// request is kept.
     pub async fn invalidate(&self, rejected: &HeaderValue) {
         let mut cached = self.token.lock().await;
-        if cached.as_ref().is_some_and(|t| t.header.expose().as_bytes() == rejected.as_bytes()) {
+        if cached
+            .as_ref()
+            .is_some_and(|t| t.header.expose().as_bytes() == rejected.as_bytes())
+        {
             *cached = None;
         }
     }
@@ -212,7 +229,12 @@ impl Authenticator {
     }
 
     async fn fetch_token(&self) -> Result<CachedToken, AuthError> {
-        let Credential::OAuthClientCredentials { key, secret, token_url } = &self.credential else {
+        let Credential::OAuthClientCredentials {
+            key,
+            secret,
+            token_url,
+        } = &self.credential
+        else {
             unreachable!("fetch_token is only called for OAuth credentials");
         };
         let url = token_url.to_string();
@@ -232,26 +254,47 @@ impl Authenticator {
             .body("grant_type=client_credentials")
             .send()
             .await
-            .map_err(|e| AuthError::TokenUnreachable { url: url.clone(), reason: error_chain(&e.without_url()) })?;
+            .map_err(|e| AuthError::TokenUnreachable {
+                url: url.clone(),
+                reason: error_chain(&e.without_url()),
+            })?;
         let status = response.status().as_u16();
         let body = read_limited(response, MAX_TOKEN_RESPONSE_BYTES)
             .await
-            .map_err(|reason| AuthError::TokenUnreachable { url: url.clone(), reason })?;
+            .map_err(|reason| AuthError::TokenUnreachable {
+                url: url.clone(),
+                reason,
+            })?;
         let scrub = |text: &str| scrub_secret(text, secret.expose());
         if !(200..300).contains(&status) {
-            return Err(AuthError::TokenRejected { url, status, detail: scrub(&oauth_error_detail(&body)) });
+            return Err(AuthError::TokenRejected {
+                url,
+                status,
+                detail: scrub(&oauth_error_detail(&body)),
+            });
         }
         let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError::TokenMalformed {
             url: url.clone(),
-            reason: format!("not a JSON token response ({})", scrub(&e.to_string())),
+            // serde's message can quote values from the body (tokens), so only say where it broke.
+            reason: format!(
+                "not a JSON token response with access_token and expires_in (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
         })?;
         if parsed.access_token.is_empty() {
-            return Err(AuthError::TokenMalformed { url, reason: "empty access_token".into() });
+            return Err(AuthError::TokenMalformed {
+                url,
+                reason: "empty access_token".into(),
+            });
         }
         if let Some(kind) = &parsed.token_type
             && !kind.eq_ignore_ascii_case("bearer")
         {
-            return Err(AuthError::TokenMalformed { url, reason: format!("token_type {kind:?}, expected bearer") });
+            return Err(AuthError::TokenMalformed {
+                url,
+                reason: format!("token_type {kind:?}, expected bearer"),
+            });
         }
         // Refresh ahead of expiry so a request never carries a token that dies in flight: up to a
         // minute early, and at half-life for short-lived tokens.
@@ -260,7 +303,10 @@ impl Authenticator {
             started + lifetime - (lifetime / 2).min(MAX_REFRESH_MARGIN)
         });
         tracing::debug!(token_url = %url, expires_in = ?parsed.expires_in, "fetched an OAuth access token");
-        Ok(CachedToken { header: Secret::new(format!("Bearer {}", parsed.access_token.expose())), refresh_at })
+        Ok(CachedToken {
+            header: Secret::new(format!("Bearer {}", parsed.access_token.expose())),
+            refresh_at,
+        })
     }
 }
 
@@ -276,17 +322,20 @@ fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Er
     <String as serde::Deserialize>::deserialize(d).map(Secret::new)
 }
 
-/// `error` and `error_description` from an OAuth error body, formatted for a message.
+/// The OAuth `error` code (RFC 6749 §5.2, e.g. `invalid_client`) from an error body, formatted
+/// for a message. `error_description` is left out: a server may echo the credentials in it.
 fn oauth_error_detail(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct OAuthError {
         error: Option<String>,
-        error_description: Option<String>,
     }
     match serde_json::from_slice::<OAuthError>(body) {
-        Ok(OAuthError { error: Some(code), error_description }) => {
-            let description: String = error_description.unwrap_or_default().chars().take(200).collect();
-            if description.is_empty() { format!(" ({code})") } else { format!(" ({code}: {description})") }
+        Ok(OAuthError { error: Some(code) })
+            if !code.is_empty()
+                && code.len() <= 64
+                && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            format!(" ({code})")
         }
         _ => String::new(),
     }
@@ -294,13 +343,21 @@ fn oauth_error_detail(body: &[u8]) -> String {
 
 /// Replaces any occurrence of the secret in text bound for an error message.
 fn scrub_secret(text: &str, secret: &str) -> String {
-    if secret.is_empty() { text.to_string() } else { text.replace(secret, crate::secrets::REDACTED) }
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, crate::secrets::REDACTED)
+    }
 }
 
 /// Reads a response body up to `limit` bytes.
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| error_chain(&e.without_url()))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| error_chain(&e.without_url()))?
+    {
         if body.len() + chunk.len() > limit {
             return Err(format!("response larger than {limit} bytes"));
         }

@@ -23,11 +23,24 @@ use stats::{StatsRecorder, endpoint_label};
 pub const BITBUCKET_API_URL: &str = "https://api.bitbucket.org";
 
 /// Headers the guest may not set: credentials and routing belong to the host.
-const DENIED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "cookie2", "host"];
+const DENIED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "cookie2",
+    "host",
+];
 
 /// Connection-level headers the HTTP client manages; a guest value would corrupt framing.
-const HOP_BY_HOP_HEADERS: &[&str] =
-    &["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+const HOP_BY_HOP_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
 
 /// Settings of the HTTP capability.
 #[derive(Clone, Debug)]
@@ -89,7 +102,10 @@ pub enum Method {
 impl Method {
     /// Whether repeating the request has the same effect as sending it once (RFC 9110 §9.2.2).
     pub fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Head | Method::Put | Method::Delete)
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Put | Method::Delete
+        )
     }
 
     /// The method's name in upper case.
@@ -193,7 +209,9 @@ pub enum HttpSetupError {
         source: AllowListError,
     },
     /// The OAuth token URL lies outside the allow-list (or uses plain http to a remote host).
-    #[error("the OAuth token URL {0} is not reachable under the base URL's allow-list ({1}); use https://bitbucket.org/site/oauth2/access_token with the real API, or <base-url>/site/oauth2/access_token")]
+    #[error(
+        "the OAuth token URL {0} is not reachable under the base URL's allow-list ({1}); use https://bitbucket.org/site/oauth2/access_token with the real API, or <base-url>/site/oauth2/access_token"
+    )]
     TokenUrl(String, String),
     /// The HTTP client could not be built (TLS setup).
     #[error("cannot build the HTTP client: {0}; this is a bug or a broken TLS setup")]
@@ -255,19 +273,29 @@ impl AttemptError {
 
 impl HttpCapability {
     /// A capability for `settings`, adding `credential` to every request.
-    pub fn new(settings: HttpSettings, credential: Option<Credential>) -> Result<Self, HttpSetupError> {
+    pub fn new(
+        settings: HttpSettings,
+        credential: Option<Credential>,
+    ) -> Result<Self, HttpSetupError> {
         let mut shown = settings.base_url.clone();
         let _ = shown.set_username("");
         let _ = shown.set_password(None);
-        let allow = AllowList::for_base_url(&settings.base_url)
-            .map_err(|source| HttpSetupError::BaseUrl { url: shown.to_string(), source })?;
+        let allow = AllowList::for_base_url(&settings.base_url).map_err(|source| {
+            HttpSetupError::BaseUrl {
+                url: shown.to_string(),
+                source,
+            }
+        })?;
         if let Some(Credential::OAuthClientCredentials { token_url, .. }) = &credential
             && !allow.allows(token_url)
         {
             let mut shown = token_url.clone();
             let _ = shown.set_username("");
             let _ = shown.set_password(None);
-            return Err(HttpSetupError::TokenUrl(shown.to_string(), allow.to_string()));
+            return Err(HttpSetupError::TokenUrl(
+                shown.to_string(),
+                allow.to_string(),
+            ));
         }
         let client = reqwest::Client::builder()
             // A redirect could lead outside the allow-list; the guest gets the 3xx instead.
@@ -280,7 +308,15 @@ impl HttpCapability {
             .build()
             .map_err(|e| HttpSetupError::Client(error_chain(&e)))?;
         let auth = credential.map(|c| Authenticator::new(c, client.clone()));
-        Ok(Self { inner: Arc::new(Inner { settings, allow, client, auth, stats: StatsRecorder::default() }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                settings,
+                allow,
+                client,
+                auth,
+                stats: StatsRecorder::default(),
+            }),
+        })
     }
 
     /// The settings in use.
@@ -294,12 +330,18 @@ impl HttpCapability {
     }
 
     /// Sends one request for the guest; `deadline` is the guest call's remaining wall-clock budget (never wait past it).
-    pub async fn send(&self, req: OutboundRequest, deadline: Option<Instant>) -> Result<InboundResponse, HttpError> {
+    pub async fn send(
+        &self,
+        req: OutboundRequest,
+        deadline: Option<Instant>,
+    ) -> Result<InboundResponse, HttpError> {
         let label = endpoint_label(&req.endpoint, req.method, &req.url);
         let prepared = match self.prepare(req, label) {
             Ok(p) => p,
             Err((label, err)) => {
-                self.inner.stats.update(&label, |e| *e.refused.entry(err.kind().into()).or_default() += 1);
+                self.inner.stats.update(&label, |e| {
+                    *e.refused.entry(err.kind().into()).or_default() += 1
+                });
                 return Err(err);
             }
         };
@@ -339,17 +381,29 @@ impl HttpCapability {
             }
 
             let wait = match &outcome {
-                Ok(resp) if retry::retryable_status(resp.status, prepared.method) => Some(
-                    retry_after(resp).unwrap_or_else(|| {
+                Ok(resp) if retry::retryable_status(resp.status, prepared.method) => {
+                    Some(retry_after(resp).unwrap_or_else(|| {
                         retry::backoff(retries, settings.backoff_base, settings.backoff_max)
-                    }),
-                ),
-                // A request that never reached the server can be repeated whatever its method.
-                Err(AttemptError::Connection { unsent, .. }) if *unsent || prepared.method.is_idempotent() => {
-                    Some(retry::backoff(retries, settings.backoff_base, settings.backoff_max))
+                    }))
                 }
-                Err(AttemptError::Timeout { budget: false, .. }) if prepared.method.is_idempotent() => {
-                    Some(retry::backoff(retries, settings.backoff_base, settings.backoff_max))
+                // A request that never reached the server can be repeated whatever its method.
+                Err(AttemptError::Connection { unsent, .. })
+                    if *unsent || prepared.method.is_idempotent() =>
+                {
+                    Some(retry::backoff(
+                        retries,
+                        settings.backoff_base,
+                        settings.backoff_max,
+                    ))
+                }
+                Err(AttemptError::Timeout { budget: false, .. })
+                    if prepared.method.is_idempotent() =>
+                {
+                    Some(retry::backoff(
+                        retries,
+                        settings.backoff_base,
+                        settings.backoff_max,
+                    ))
                 }
                 _ => None,
             };
@@ -387,10 +441,16 @@ impl HttpCapability {
     }
 
     /// Checks the destination and headers; nothing is sent for a refused request.
-    fn prepare(&self, req: OutboundRequest, label: String) -> Result<Prepared, (String, HttpError)> {
+    fn prepare(
+        &self,
+        req: OutboundRequest,
+        label: String,
+    ) -> Result<Prepared, (String, HttpError)> {
         let url = match self.inner.allow.check(&req.url) {
             Ok(url) => url,
-            Err(allowlist::Refusal::Invalid(m)) => return Err((label, HttpError::InvalidRequest(m))),
+            Err(allowlist::Refusal::Invalid(m)) => {
+                return Err((label, HttpError::InvalidRequest(m)));
+            }
             Err(allowlist::Refusal::Denied { host, message }) => {
                 tracing::warn!(host = %host, endpoint = %label, "refused a guest request to a host outside the allow-list");
                 return Err((label, HttpError::Denied(message)));
@@ -421,7 +481,10 @@ impl HttpCapability {
                 continue;
             }
             let name = HeaderName::from_bytes(lower.as_bytes()).map_err(|_| {
-                (label.clone(), HttpError::InvalidRequest(format!("`{name}` is not a valid header name")))
+                (
+                    label.clone(),
+                    HttpError::InvalidRequest(format!("`{name}` is not a valid header name")),
+                )
             })?;
             let value = HeaderValue::from_str(value).map_err(|_| {
                 (
@@ -438,7 +501,13 @@ impl HttpCapability {
             (None, Method::Put | Method::Post | Method::Patch) => Some(Vec::new()),
             (body, _) => body,
         };
-        Ok(Prepared { method: req.method, url, headers, body, label })
+        Ok(Prepared {
+            method: req.method,
+            url,
+            headers,
+            body,
+            label,
+        })
     }
 
     /// One attempt: credentials, send, read the capped body, all within the per-attempt timeout
@@ -457,7 +526,11 @@ impl HttpCapability {
         };
         let timeout_error = |budget: bool| {
             let message = if budget {
-                format!("{} {}: the plugin call's time budget ran out before a response arrived", p.method, p.url.path())
+                format!(
+                    "{} {}: the plugin call's time budget ran out before a response arrived",
+                    p.method,
+                    p.url.path()
+                )
             } else {
                 format!(
                     "{} {}: no complete response within {:?} (per-request timeout); the server is slow or unreachable",
@@ -473,8 +546,11 @@ impl HttpCapability {
         }
         let mut used_auth = None;
         let work = async {
-            let mut builder =
-                self.inner.client.request(p.method.to_reqwest(), p.url.clone()).headers(p.headers.clone());
+            let mut builder = self
+                .inner
+                .client
+                .request(p.method.to_reqwest(), p.url.clone())
+                .headers(p.headers.clone());
             if let Some(auth) = &self.inner.auth {
                 let header = auth.header().await.map_err(auth_error)?;
                 used_auth = Some(header.clone());
@@ -494,7 +570,11 @@ impl HttpCapability {
     }
 
     /// Reads status, headers and the body, stopping as soon as the body passes the cap.
-    async fn read_response(&self, p: &Prepared, mut response: reqwest::Response) -> Result<InboundResponse, AttemptError> {
+    async fn read_response(
+        &self,
+        p: &Prepared,
+        mut response: reqwest::Response,
+    ) -> Result<InboundResponse, AttemptError> {
         let max = self.inner.settings.max_response_bytes;
         let too_large = || {
             AttemptError::Fatal(HttpError::TooLarge(format!(
@@ -504,16 +584,29 @@ impl HttpCapability {
             )))
         };
         // HEAD responses announce the size of a body they do not carry.
-        if p.method != Method::Head && response.content_length().is_some_and(|len| len > max as u64) {
+        if p.method != Method::Head
+            && response
+                .content_length()
+                .is_some_and(|len| len > max as u64)
+        {
             return Err(too_large());
         }
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
-        let hint = response.content_length().unwrap_or(0).min(max as u64).min(1 << 20);
+        let hint = response
+            .content_length()
+            .unwrap_or(0)
+            .min(max as u64)
+            .min(1 << 20);
         let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(|e| connection_error(p, e))? {
             if body.len() + chunk.len() > max {
@@ -521,13 +614,20 @@ impl HttpCapability {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(InboundResponse { status, headers, body })
+        Ok(InboundResponse {
+            status,
+            headers,
+            body,
+        })
     }
 }
 
 /// The `Retry-After` wait of a response, if it has a valid one.
 fn retry_after(resp: &InboundResponse) -> Option<Duration> {
-    let (_, value) = resp.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(RETRY_AFTER.as_str()))?;
+    let (_, value) = resp
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(RETRY_AFTER.as_str()))?;
     retry::parse_retry_after(value, SystemTime::now())
 }
 
@@ -535,9 +635,17 @@ fn connection_error(p: &Prepared, err: reqwest::Error) -> AttemptError {
     let unsent = err.is_connect();
     let timed_out = err.is_timeout();
     let host = p.url.host_str().unwrap_or_default();
-    let message = format!("{} {} on {host}: {}", p.method, p.url.path(), error_chain(&err.without_url()));
+    let message = format!(
+        "{} {} on {host}: {}",
+        p.method,
+        p.url.path(),
+        error_chain(&err.without_url())
+    );
     if timed_out {
-        return AttemptError::Timeout { message, budget: false };
+        return AttemptError::Timeout {
+            message,
+            budget: false,
+        };
     }
     AttemptError::Connection { message, unsent }
 }
@@ -547,7 +655,10 @@ fn connection_error(p: &Prepared, err: reqwest::Error) -> AttemptError {
 fn auth_error(err: AuthError) -> AttemptError {
     tracing::warn!(error = %err, "could not produce the Authorization header");
     match err {
-        AuthError::TokenUnreachable { .. } => AttemptError::Connection { message: err.to_string(), unsent: true },
+        AuthError::TokenUnreachable { .. } => AttemptError::Connection {
+            message: err.to_string(),
+            unsent: true,
+        },
         _ => AttemptError::Fatal(HttpError::Denied(err.to_string())),
     }
 }

@@ -31,16 +31,22 @@ impl fmt::Display for Origin {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllowListError {
     /// Neither http nor https.
-    #[error("the base URL's scheme `{0}` is not supported; use https:// (or http:// for a loopback simulator)")]
+    #[error(
+        "the base URL's scheme `{0}` is not supported; use https:// (or http:// for a loopback simulator)"
+    )]
     Scheme(String),
     /// Plain http to a non-loopback host would send credentials in clear text.
-    #[error("the base URL uses plain http for the non-loopback host `{0}`; use https:// (http is only allowed for 127.0.0.1, localhost and [::1])")]
+    #[error(
+        "the base URL uses plain http for the non-loopback host `{0}`; use https:// (http is only allowed for 127.0.0.1, localhost and [::1])"
+    )]
     Insecure(String),
     /// No host in the URL.
     #[error("the base URL has no host; pass an absolute URL such as https://api.bitbucket.org")]
     NoHost,
     /// User info in the URL (would be sent as credentials by the HTTP client).
-    #[error("the base URL contains a user name or password; remove it and pass credentials with the credential flags")]
+    #[error(
+        "the base URL contains a user name or password; remove it and pass credentials with the credential flags"
+    )]
     UserInfo,
 }
 
@@ -79,8 +85,14 @@ impl AllowList {
         if scheme == "http" && !is_loopback(&host) {
             return Err(AllowListError::Insecure(host.to_string()));
         }
-        let port = base_url.port_or_known_default().ok_or(AllowListError::NoHost)?;
-        let mut origins = vec![Origin { scheme: scheme.to_string(), host, port }];
+        let port = base_url
+            .port_or_known_default()
+            .ok_or(AllowListError::NoHost)?;
+        let mut origins = vec![Origin {
+            scheme: scheme.to_string(),
+            host,
+            port,
+        }];
         if is_real_bitbucket(base_url) {
             origins.push(Origin {
                 scheme: "https".into(),
@@ -94,11 +106,17 @@ impl AllowList {
     /// Checks a URL the guest wants to reach and returns it parsed (normalised by the WHATWG
     /// rules: lower-case host, IPv4 forms such as `0x7f.1` resolved) when allowed.
     pub fn check(&self, raw: &str) -> Result<Url, Refusal> {
-        let url = Url::parse(raw).map_err(|e| Refusal::Invalid(format!("bad URL: {e}; pass an absolute https:// URL")))?;
+        let url = Url::parse(raw).map_err(|e| {
+            Refusal::Invalid(format!("bad URL: {e}; pass an absolute https:// URL"))
+        })?;
         let Some(host) = url.host() else {
             return Err(Refusal::Denied {
                 host: String::new(),
-                message: format!("URL scheme `{}` has no host; only {} may be reached", url.scheme(), self),
+                message: format!(
+                    "URL scheme `{}` has no host; only {} may be reached",
+                    url.scheme(),
+                    self
+                ),
             });
         };
         let host = normalise(host);
@@ -120,7 +138,9 @@ impl AllowList {
         } else {
             Err(Refusal::Denied {
                 host: wanted.host.to_string(),
-                message: format!("{wanted} is not an allowed destination; only {self} may be reached"),
+                message: format!(
+                    "{wanted} is not an allowed destination; only {self} may be reached"
+                ),
             })
         }
     }
@@ -157,7 +177,12 @@ fn is_loopback(host: &Host<String>) -> bool {
     match host {
         Host::Domain(d) => d == "localhost",
         Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => *ip == Ipv6Addr::LOCALHOST || ip.to_ipv4_mapped().is_some_and(|v4: Ipv4Addr| v4.is_loopback()),
+        Host::Ipv6(ip) => {
+            *ip == Ipv6Addr::LOCALHOST
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4: Ipv4Addr| v4.is_loopback())
+        }
     }
 }
 
@@ -177,17 +202,35 @@ mod tests {
     fn real_bitbucket_allows_api_and_oauth_host_over_https_only() {
         let l = list("https://api.bitbucket.org");
         assert!(l.check("https://api.bitbucket.org/2.0/user").is_ok());
-        assert!(l.check("https://API.BitBucket.ORG./2.0/user").is_ok(), "case and trailing dot normalised");
+        assert!(
+            l.check("https://API.BitBucket.ORG./2.0/user").is_ok(),
+            "case and trailing dot normalised"
+        );
         assert!(l.check("https://api.bitbucket.org:443/2.0/user").is_ok());
-        assert!(l.check("https://bitbucket.org/site/oauth2/access_token").is_ok());
-        assert!(denied(&l, "http://api.bitbucket.org/2.0/user"), "plain http");
+        assert!(
+            l.check("https://bitbucket.org/site/oauth2/access_token")
+                .is_ok()
+        );
+        assert!(
+            denied(&l, "http://api.bitbucket.org/2.0/user"),
+            "plain http"
+        );
         assert!(denied(&l, "http://bitbucket.org/site/oauth2/access_token"));
-        assert!(denied(&l, "https://api.bitbucket.org:8443/2.0/user"), "other port");
+        assert!(
+            denied(&l, "https://api.bitbucket.org:8443/2.0/user"),
+            "other port"
+        );
         assert!(denied(&l, "https://evil.example/2.0/user"));
         assert!(denied(&l, "https://api.bitbucket.org.evil.example/"));
         assert!(denied(&l, "https://evilbitbucket.org/"));
-        assert!(denied(&l, "https://api.bitbucket.org@evil.example/"), "userinfo trick");
-        assert!(denied(&l, "https://user:pw@api.bitbucket.org/"), "userinfo on an allowed host");
+        assert!(
+            denied(&l, "https://api.bitbucket.org@evil.example/"),
+            "userinfo trick"
+        );
+        assert!(
+            denied(&l, "https://user:pw@api.bitbucket.org/"),
+            "userinfo on an allowed host"
+        );
         assert!(denied(&l, "file:///etc/passwd"));
         assert!(matches!(l.check("/2.0/user"), Err(Refusal::Invalid(_))));
     }
@@ -206,20 +249,42 @@ mod tests {
         assert!(l.check("http://0x7f.0.0.1:8080/x").is_ok());
         assert!(l.check("http://2130706433:8080/x").is_ok());
         assert!(denied(&l, "http://127.0.0.2:8080/x"));
-        assert!(denied(&l, "http://localhost:8080/x"), "a different host name, even if it resolves the same");
+        assert!(
+            denied(&l, "http://localhost:8080/x"),
+            "a different host name, even if it resolves the same"
+        );
         assert!(denied(&l, "http://[::1]:8080/x"));
         assert!(denied(&l, "http://127.0.0.1:8081/x"));
-        assert!(denied(&l, "https://127.0.0.1:8080/x"), "scheme is part of the origin");
+        assert!(
+            denied(&l, "https://127.0.0.1:8080/x"),
+            "scheme is part of the origin"
+        );
     }
 
     #[test]
     fn plain_http_only_for_loopback_base_urls() {
-        for ok in ["http://127.0.0.1:1", "http://127.9.9.9:1", "http://localhost:1", "http://[::1]:1", "https://example.com"] {
-            assert!(AllowList::for_base_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
-        }
-        for bad in ["http://example.com", "http://10.0.0.1", "http://localhost.evil.example"] {
+        for ok in [
+            "http://127.0.0.1:1",
+            "http://127.9.9.9:1",
+            "http://localhost:1",
+            "http://[::1]:1",
+            "https://example.com",
+        ] {
             assert!(
-                matches!(AllowList::for_base_url(&Url::parse(bad).unwrap()), Err(AllowListError::Insecure(_))),
+                AllowList::for_base_url(&Url::parse(ok).unwrap()).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+        ] {
+            assert!(
+                matches!(
+                    AllowList::for_base_url(&Url::parse(bad).unwrap()),
+                    Err(AllowListError::Insecure(_))
+                ),
                 "{bad}"
             );
         }

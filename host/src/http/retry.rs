@@ -22,12 +22,16 @@ pub fn retryable_status(status: u16, method: Method) -> bool {
 /// with "equal jitter" (half fixed, half random) so that parallel clients spread out but the wait
 /// never drops below `base`.
 pub fn backoff(retry: u32, base: Duration, max: Duration) -> Duration {
-    let ceiling = base.saturating_mul(2u32.saturating_pow(retry.min(31))).min(max);
+    let ceiling = base
+        .saturating_mul(2u32.saturating_pow(retry.min(31)))
+        .min(max);
     let half = ceiling / 2;
     let jitter = if half.is_zero() {
         Duration::ZERO
     } else {
-        Duration::from_nanos(rand::rng().random_range(0..=u64::try_from(half.as_nanos()).unwrap_or(u64::MAX)))
+        Duration::from_nanos(
+            rand::rng().random_range(0..=u64::try_from(half.as_nanos()).unwrap_or(u64::MAX)),
+        )
     };
     (half + jitter).clamp(base.min(max), max)
 }
@@ -56,7 +60,10 @@ mod tests {
                 let wait = backoff(retry, base, max);
                 assert!(wait >= base && wait <= max, "retry {retry}: {wait:?}");
                 let ceiling = base.saturating_mul(1 << retry.min(20)).min(max);
-                assert!(wait >= ceiling / 2 && wait <= ceiling, "retry {retry}: {wait:?} vs {ceiling:?}");
+                assert!(
+                    wait >= ceiling / 2 && wait <= ceiling,
+                    "retry {retry}: {wait:?} vs {ceiling:?}"
+                );
             }
         }
         assert_eq!(backoff(0, Duration::ZERO, max), Duration::ZERO);
@@ -67,7 +74,10 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);

@@ -82,7 +82,9 @@ impl RequestStats {
             }
         }
         rows.push(row("total", &total));
-        let widths: Vec<usize> = (0..6).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = (0..6)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
         let mut out = String::new();
         for r in &rows {
             let mut line = String::new();
@@ -101,8 +103,19 @@ impl RequestStats {
 }
 
 fn row(label: &str, e: &EndpointStats) -> [String; 6] {
-    let statuses = e.statuses.iter().map(|(s, n)| format!("{s}×{n}")).collect::<Vec<_>>().join(" ");
-    let errors = e.errors.iter().chain(&e.refused).map(|(k, n)| format!("{k}×{n}")).collect::<Vec<_>>().join(" ");
+    let statuses = e
+        .statuses
+        .iter()
+        .map(|(s, n)| format!("{s}×{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let errors = e
+        .errors
+        .iter()
+        .chain(&e.refused)
+        .map(|(k, n)| format!("{k}×{n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     [
         label.to_string(),
         e.requests.to_string(),
@@ -124,7 +137,8 @@ impl StatsRecorder {
     pub(crate) fn update(&self, label: &str, f: impl FnOnce(&mut EndpointStats)) {
         // A poisoned lock only means another thread panicked mid-update; counters stay usable.
         let mut stats = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let label = if stats.endpoints.contains_key(label) || stats.endpoints.len() < MAX_ENDPOINTS {
+        let label = if stats.endpoints.contains_key(label) || stats.endpoints.len() < MAX_ENDPOINTS
+        {
             label
         } else {
             OVERFLOW_LABEL
@@ -143,15 +157,19 @@ impl StatsRecorder {
 pub(crate) fn endpoint_label(endpoint: &str, method: super::Method, url: &str) -> String {
     let endpoint = endpoint.trim();
     let label = if endpoint.is_empty() {
-        let path = url::Url::parse(url).map(|u| u.path().to_string()).unwrap_or_else(|_| {
-            url.split(['?', '#']).next().unwrap_or_default().to_string()
-        });
+        let path = url::Url::parse(url)
+            .map(|u| u.path().to_string())
+            .unwrap_or_else(|_| url.split(['?', '#']).next().unwrap_or_default().to_string());
         format!("{method} {path}")
     } else {
         endpoint.to_string()
     };
     // Control characters would garble the table and logs.
-    label.chars().filter(|c| !c.is_control()).take(MAX_LABEL_CHARS).collect()
+    label
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_LABEL_CHARS)
+        .collect()
 }
 
 #[cfg(test)]
@@ -161,9 +179,22 @@ mod tests {
 
     #[test]
     fn labels_drop_queries_and_prefer_the_guest_template() {
-        assert_eq!(endpoint_label("", Method::Get, "https://h/2.0/workspaces?page=2"), "GET /2.0/workspaces");
-        assert_eq!(endpoint_label("GET /2.0/workspaces/{w}", Method::Get, "https://h/2.0/workspaces/x"), "GET /2.0/workspaces/{w}");
-        assert_eq!(endpoint_label("", Method::Delete, "not a url?x"), "DELETE not a url");
+        assert_eq!(
+            endpoint_label("", Method::Get, "https://h/2.0/workspaces?page=2"),
+            "GET /2.0/workspaces"
+        );
+        assert_eq!(
+            endpoint_label(
+                "GET /2.0/workspaces/{w}",
+                Method::Get,
+                "https://h/2.0/workspaces/x"
+            ),
+            "GET /2.0/workspaces/{w}"
+        );
+        assert_eq!(
+            endpoint_label("", Method::Delete, "not a url?x"),
+            "DELETE not a url"
+        );
         assert_eq!(endpoint_label("a\nb", Method::Get, "https://h/"), "ab");
     }
 
@@ -197,8 +228,15 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 4, "{table}");
         assert!(lines[0].starts_with("endpoint"));
-        assert!(lines[1].contains("GET /2.0/user") && lines[1].contains("200×1 429×2") && lines[1].contains("1.5s"));
-        assert!(lines[3].starts_with("total") && lines[3].contains("timeout×1"), "{table}");
+        assert!(
+            lines[1].contains("GET /2.0/user")
+                && lines[1].contains("200×1 429×2")
+                && lines[1].contains("1.5s")
+        );
+        assert!(
+            lines[3].starts_with("total") && lines[3].contains("timeout×1"),
+            "{table}"
+        );
         let json = serde_json::to_value(rec.snapshot()).unwrap();
         assert_eq!(json["endpoints"]["GET /2.0/user"]["backoff_wait_ms"], 1500);
     }
