@@ -352,7 +352,10 @@ impl HttpCapability {
         loop {
             let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
             self.inner.stats.update(&prepared.label, |e| {
-                e.requests += 1;
+                // A rejected credential stops the attempt before anything is sent.
+                if !matches!(outcome, Err(AttemptError::Fatal(HttpError::Denied(_)))) {
+                    e.requests += 1;
+                }
                 match &outcome {
                     Ok(resp) => *e.statuses.entry(resp.status).or_default() += 1,
                     Err(err) => {

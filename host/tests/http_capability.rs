@@ -545,6 +545,12 @@ async fn oauth_rejection_names_the_problem_but_never_the_secret() {
         );
     }
     assert_eq!(server.api_hits.load(Ordering::SeqCst), 0);
+    let e = &http.stats().endpoints["GET /2.0/user"];
+    assert_eq!(
+        (e.requests, e.errors["auth"]),
+        (0, 1),
+        "a request that was never sent was counted"
+    );
 }
 
 #[test]
