@@ -94,6 +94,16 @@ pub enum AuthError {
         /// The OAuth error code and description, if any, with the secret scrubbed.
         detail: String,
     },
+    /// The token endpoint is rate limiting or failing (429, 5xx); worth retrying later.
+    #[error(
+        "the OAuth token endpoint {url} is unavailable (HTTP {status}); retry later or check Bitbucket's status page"
+    )]
+    TokenUnavailable {
+        /// The token endpoint.
+        url: String,
+        /// The HTTP status it answered.
+        status: u16,
+    },
     /// The token endpoint could not be reached.
     #[error("cannot reach the OAuth token endpoint {url}: {reason}; check network access to it")]
     TokenUnreachable {
@@ -266,6 +276,9 @@ impl Authenticator {
                 reason,
             })?;
         let scrub = |text: &str| scrub_secret(text, secret.expose());
+        if status == 429 || status >= 500 {
+            return Err(AuthError::TokenUnavailable { url, status });
+        }
         if !(200..300).contains(&status) {
             return Err(AuthError::TokenRejected {
                 url,

@@ -654,14 +654,16 @@ fn connection_error(p: &Prepared, err: reqwest::Error) -> AttemptError {
 }
 
 /// Credential failures reach the guest as `denied` (a bad credential is not worth retrying) or
-/// `connection` (the token endpoint was unreachable).
+/// `connection` (the token endpoint was unreachable or overloaded; retried like one).
 fn auth_error(err: AuthError) -> AttemptError {
     tracing::warn!(error = %err, "could not produce the Authorization header");
     match err {
-        AuthError::TokenUnreachable { .. } => AttemptError::Connection {
-            message: err.to_string(),
-            unsent: true,
-        },
+        AuthError::TokenUnreachable { .. } | AuthError::TokenUnavailable { .. } => {
+            AttemptError::Connection {
+                message: err.to_string(),
+                unsent: true,
+            }
+        }
         _ => AttemptError::Fatal(HttpError::Denied(err.to_string())),
     }
 }

@@ -400,6 +400,8 @@ struct OAuthServer {
     expires_in: u64,
     api_hits: AtomicUsize,
     reject_all: std::sync::atomic::AtomicBool,
+    /// How many token requests to answer with 503 first.
+    unavailable: AtomicUsize,
 }
 
 async fn token_endpoint(
@@ -425,6 +427,10 @@ async fn token_endpoint(
             format!(r#"{{"error":"invalid_client","error_description":"bad client {echoed} consumer-secret-WRONG"}}"#),
         )
             .into_response();
+    }
+    if s.unavailable.load(Ordering::SeqCst) > 0 {
+        s.unavailable.fetch_sub(1, Ordering::SeqCst);
+        return (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response();
     }
     let n = s.issued.fetch_add(1, Ordering::SeqCst) + 1;
     let token = format!("tok-{n}");
@@ -550,6 +556,25 @@ async fn oauth_rejection_names_the_problem_but_never_the_secret() {
         (e.requests, e.errors["auth"]),
         (0, 1),
         "a request that was never sent was counted"
+    );
+}
+
+#[tokio::test]
+async fn an_unavailable_token_endpoint_is_retried_like_a_connection_error() {
+    let (base, server) = oauth_server(7200).await;
+    server.unavailable.store(2, Ordering::SeqCst);
+    let http = HttpCapability::new(fast(&base), Some(oauth(&base, "consumer-secret"))).unwrap();
+    let resp = http
+        .send(get(base.join("/2.0/user").unwrap().as_str()), None)
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        (
+            server.issued.load(Ordering::SeqCst),
+            server.api_hits.load(Ordering::SeqCst)
+        ),
+        (1, 1)
     );
 }
 
