@@ -105,7 +105,7 @@ pub fn credential(args: &GlobalArgs, base: &Url) -> Result<Credential, SettingsE
             (Some(key), Some(secret)) => Ok(Credential::OAuthClientCredentials {
                 key,
                 secret,
-                token_url: oauth_token_url(base),
+                token_url: crate::credentials::default_token_url(base),
             }),
             (Some(_), None) => Err(SettingsError::Incomplete(
                 "--consumer-key needs --consumer-secret (or --consumer-secret-file, BATON_CONSUMER_SECRET)".into(),
@@ -116,18 +116,6 @@ pub fn credential(args: &GlobalArgs, base: &Url) -> Result<Credential, SettingsE
         };
     }
     Err(SettingsError::NoCredentials)
-}
-
-/// Bitbucket's OAuth token endpoint for a base URL: bitbucket.org for the real API, the same
-/// host otherwise (the simulator serves it there).
-pub fn oauth_token_url(base: &Url) -> Url {
-    let real = base.host_str() == Some("api.bitbucket.org");
-    let text = if real {
-        "https://bitbucket.org/site/oauth2/access_token".to_string()
-    } else {
-        format!("{}/site/oauth2/access_token", base.as_str().trim_end_matches('/'))
-    };
-    Url::parse(&text).unwrap_or_else(|_| base.clone())
 }
 
 /// The HTTP capability's settings.

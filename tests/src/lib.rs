@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use connector_host::http::{HttpCapability, HttpSettings};
@@ -17,11 +17,25 @@ pub const FIXTURE_WASM: &str = env!("FIXTURE_WASM");
 /// A component built for contract 0.2.0.
 pub const WRONG_VERSION_WASM: &str = env!("WRONG_VERSION_WASM");
 
-/// Loads a test component into a fresh runtime.
-pub fn load(runtime: &Runtime, path: &str) -> Plugin {
-    runtime
-        .load_plugin_file(std::path::Path::new(path))
-        .unwrap_or_else(|e| panic!("loading {path}: {e}"))
+/// Loads a test component, compiling it once per test binary (engines and plugins are shared
+/// by all tests of the binary; each test still gets fresh instances).
+pub fn load(_runtime: &Runtime, path: &str) -> Plugin {
+    static PLUGINS: Mutex<BTreeMap<String, Plugin>> = Mutex::new(BTreeMap::new());
+    let mut plugins = PLUGINS.lock().unwrap_or_else(|e| e.into_inner());
+    plugins
+        .entry(path.to_string())
+        .or_insert_with(|| {
+            shared_runtime()
+                .load_plugin_file(std::path::Path::new(path))
+                .unwrap_or_else(|e| panic!("loading {path}: {e}"))
+        })
+        .clone()
+}
+
+/// The runtime shared by the tests of one binary.
+pub fn shared_runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| Runtime::new().expect("runtime"))
 }
 
 /// An HTTP capability allowed to reach only `base` (no credential).
@@ -80,8 +94,7 @@ pub async fn sync_fixture(
     fixture: &serde_json::Value,
     path: &std::path::Path,
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
-    let runtime = Runtime::new().expect("runtime");
-    let plugin = load(&runtime, FIXTURE_WASM);
+    let plugin = load(shared_runtime(), FIXTURE_WASM);
     let text = fixture.to_string();
     let mut instance = plugin
         .instantiate(&Limits::default(), http_for("http://127.0.0.1:9"), config(&[("fixture", &text)]))

@@ -7,12 +7,16 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use connector_host::runtime::{CallError, LimitKind, Runtime};
-use connector_tests::{HOSTILE_WASM, SilentListener, WRONG_VERSION_WASM, config, http_for, load, quick_limits};
+use connector_host::runtime::{CallError, LimitKind, Plugin, Runtime};
+use connector_tests::{HOSTILE_WASM, shared_runtime, SilentListener, WRONG_VERSION_WASM, config, http_for, load, quick_limits};
 
 /// Runs the hostile component's `validate` with `attack` and returns its report or the call error.
 async fn attack(runtime: &Runtime, base: &str, pairs: &[(&str, &str)]) -> Result<String, CallError> {
     let plugin = load(runtime, HOSTILE_WASM);
+    attack_with(&plugin, base, pairs).await
+}
+
+async fn attack_with(plugin: &Plugin, base: &str, pairs: &[(&str, &str)]) -> Result<String, CallError> {
     let mut instance = plugin.instantiate(&quick_limits(), http_for(base), config(pairs)).await?;
     match instance.validate().await {
         Err(CallError::Connector(e)) => Ok(e.message),
@@ -41,9 +45,9 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<Option<String>>>>) {
 
 #[tokio::test]
 async fn an_infinite_loop_is_stopped_at_the_cpu_deadline() {
-    let runtime = Runtime::new().unwrap();
+    let plugin = load(shared_runtime(), HOSTILE_WASM);
     let started = Instant::now();
-    let err = attack(&runtime, "http://127.0.0.1:9", &[("attack", "spin")]).await.unwrap_err();
+    let err = attack_with(&plugin, "http://127.0.0.1:9", &[("attack", "spin")]).await.unwrap_err();
     let elapsed = started.elapsed();
     match &err {
         CallError::Limit { limit, plugin, .. } => {
@@ -59,7 +63,7 @@ async fn an_infinite_loop_is_stopped_at_the_cpu_deadline() {
 
 #[tokio::test]
 async fn a_memory_bomb_stops_at_the_memory_limit() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let err = attack(&runtime, "http://127.0.0.1:9", &[("attack", "memory-bomb")]).await.unwrap_err();
     match &err {
         CallError::Limit { limit, .. } => assert_eq!(*limit, LimitKind::Memory, "{err}"),
@@ -70,7 +74,7 @@ async fn a_memory_bomb_stops_at_the_memory_limit() {
 
 #[tokio::test]
 async fn a_request_to_a_host_off_the_allow_list_is_denied_and_never_sent() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let (allowed, _) = recording_server().await;
     let forbidden = SilentListener::start().await;
     let port = forbidden.addr.port();
@@ -92,7 +96,7 @@ async fn a_request_to_a_host_off_the_allow_list_is_denied_and_never_sent() {
 
 #[tokio::test]
 async fn a_guest_set_authorization_or_cookie_header_is_refused() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let (allowed, seen) = recording_server().await;
     for header in ["Authorization", "authorization", "Proxy-Authorization", "Cookie"] {
         let report = attack(
@@ -117,21 +121,21 @@ async fn the_guest_sees_no_environment_variables_or_arguments() {
     // Secrets live in the host's environment; the guest must not see any of it.
     // SAFETY: set before any thread of this test reads the environment.
     unsafe { std::env::set_var("BATON_APP_PASSWORD", "host-secret-value") };
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let report = attack(&runtime, "http://127.0.0.1:9", &[("attack", "env")]).await.unwrap();
     assert_eq!(report, "env=[] args=[]");
 }
 
 #[tokio::test]
 async fn the_guest_cannot_read_list_or_write_files() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let report = attack(&runtime, "http://127.0.0.1:9", &[("attack", "files")]).await.unwrap();
     assert_eq!(report, "read=false list=false list_root=false create=false");
 }
 
 #[tokio::test]
 async fn the_guest_cannot_open_sockets_or_resolve_names() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let listener = SilentListener::start().await;
     let addr = listener.addr.to_string();
     let report = attack(&runtime, "http://127.0.0.1:9", &[("attack", "socket"), ("socket-addr", &addr)])
@@ -144,30 +148,45 @@ async fn the_guest_cannot_open_sockets_or_resolve_names() {
 
 #[tokio::test]
 async fn a_host_call_that_never_returns_is_cut_by_the_wall_clock_timeout() {
-    let runtime = Runtime::new().unwrap();
-    // Allowed, but it accepts connections and never answers.
-    let hang = SilentListener::start().await;
-    let base = format!("http://{}", hang.addr);
+    // The guest parks in a WASI clock poll for a day: epochs never fire while it waits there,
+    // so only the wall-clock timeout can end the call.
+    let plugin = load(shared_runtime(), HOSTILE_WASM);
     let started = Instant::now();
-    let err = attack(&runtime, &base, &[("attack", "allowed-request"), ("target-url", &format!("{base}/slow"))])
-        .await
-        .unwrap_err();
+    let err = attack_with(&plugin, "http://127.0.0.1:9", &[("attack", "sleep")]).await.unwrap_err();
     match &err {
         CallError::Limit { limit, .. } => assert_eq!(*limit, LimitKind::WallClock, "{err}"),
         other => panic!("expected the wall-clock limit, got {other}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_http_request_that_is_never_answered_ends_within_the_call_budget() {
+    let plugin = load(shared_runtime(), HOSTILE_WASM);
+    // Allowed, but it accepts connections and never answers.
+    let hang = SilentListener::start().await;
+    let base = format!("http://{}", hang.addr);
+    let started = Instant::now();
+    let outcome = attack_with(&plugin, &base, &[("attack", "allowed-request"), ("target-url", &format!("{base}/slow"))]).await;
+    // The HTTP capability gives up at the call's deadline (or the wall-clock limit cuts the call).
+    match &outcome {
+        Ok(report) => assert!(report.contains("Timeout"), "{report}"),
+        Err(CallError::Limit { limit, .. }) => assert_eq!(*limit, LimitKind::WallClock),
+        Err(other) => panic!("unexpected {other}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
     assert!(hang.count() >= 1, "the request should have been sent");
 }
 
 #[tokio::test]
 async fn a_trapping_tenant_does_not_affect_another_running_at_the_same_time() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let (allowed, seen) = recording_server().await;
     let target = format!("{allowed}/x");
     let crashing = attack(&runtime, &allowed, &[("attack", "panic")]);
     let bombing = attack(&runtime, &allowed, &[("attack", "memory-bomb")]);
-    let healthy = attack(&runtime, &allowed, &[("attack", "allowed-request"), ("target-url", &target)]);
+    let healthy_config = [("attack", "allowed-request"), ("target-url", target.as_str())];
+    let healthy = attack(&runtime, &allowed, &healthy_config);
     let (crashed, bombed, healthy) = tokio::join!(crashing, bombing, healthy);
     assert!(matches!(crashed, Err(CallError::Trap { .. })), "{crashed:?}");
     assert!(matches!(bombed, Err(CallError::Limit { .. })), "{bombed:?}");
@@ -177,7 +196,7 @@ async fn a_trapping_tenant_does_not_affect_another_running_at_the_same_time() {
 
 #[tokio::test]
 async fn a_trapped_instance_refuses_further_calls() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let plugin = load(&runtime, HOSTILE_WASM);
     let mut instance = plugin
         .instantiate(&quick_limits(), http_for("http://127.0.0.1:9"), config(&[("attack", "panic")]))
@@ -192,7 +211,7 @@ async fn a_trapped_instance_refuses_further_calls() {
 
 #[tokio::test]
 async fn a_component_built_for_another_contract_version_is_refused_by_name() {
-    let runtime = Runtime::new().unwrap();
+    let runtime = shared_runtime().clone();
     let err = runtime
         .load_plugin_file(std::path::Path::new(WRONG_VERSION_WASM))
         .err()

@@ -168,8 +168,9 @@ impl Instance {
             if used >= cpu {
                 return Err(wasmtime::Error::new(CpuLimitExceeded));
             }
-            // Yield so one busy plugin cannot monopolise an executor thread shared with other tenants.
-            Ok(UpdateDeadline::Yield(ticks(cpu - used)))
+            // Not `Yield`: time spent queued behind other tenants would then count as this
+            // plugin's CPU time. Each busy stretch is bounded by the CPU limit instead.
+            Ok(UpdateDeadline::Continue(ticks(cpu - used)))
         });
         store.data_mut().call_started = Instant::now();
         store.data_mut().host_time = Duration::ZERO;

@@ -48,6 +48,11 @@ fn attack(name: &str) -> String {
             }
         }
         "panic" => panic!("the hostile plugin panics on purpose"),
+        "sleep" => {
+            // Parks in a WASI host call (a clock poll) that, for the host, never ends.
+            std::thread::sleep(std::time::Duration::from_secs(24 * 3600));
+            "woke up".into()
+        }
         "forbidden-host" => describe(request(setting("target-url"), Vec::new())),
         "auth-header" => {
             let headers = vec![http::Header { name: setting("header"), value: "Basic c3RvbGVuOnNlY3JldA==".into() }];
