@@ -62,9 +62,11 @@ async fn a_chain_expands_transitively_with_sources() {
     let s = sources_of(&f).await;
     assert_eq!(s[&gid("g2", "user", "u1")], BTreeMap::from([(eid("g1"), true)]));
     assert_eq!(s[&gid("g3", "user", "u1")], BTreeMap::from([(eid("g2"), false)]));
-    // The group's own grant is kept, and nothing else is invented.
-    assert!(s.contains_key(&gid("g2", "group", "g1")));
-    assert_eq!(s.len(), 5, "{s:#?}");
+    // g1 itself holds g2's membership directly, so it is passed on to g3 too; the groups' own
+    // grants are kept, and nothing else is invented.
+    assert_eq!(s[&gid("g3", "group", "g1")], BTreeMap::from([(eid("g2"), true)]));
+    assert_eq!(s[&gid("g2", "group", "g1")], BTreeMap::new());
+    assert_eq!(s.len(), 6, "{s:#?}");
 }
 
 #[tokio::test]
@@ -95,8 +97,8 @@ async fn a_cycle_terminates_and_everyone_gets_everything() {
     for (g, u) in [("a", "u1"), ("a", "u2"), ("b", "u1"), ("b", "u2")] {
         assert!(s.contains_key(&gid(g, "user", u)), "{g} {u}: {s:#?}");
     }
-    // u1's direct membership of a gains the source b when expansion adds it, and records itself.
-    assert_eq!(s[&gid("a", "user", "u1")], BTreeMap::new());
+    // u1's direct membership of a gains the source b through the cycle, and records itself.
+    assert_eq!(s[&gid("a", "user", "u1")], BTreeMap::from([(eid("a"), true), (eid("b"), false)]));
     assert_eq!(s[&gid("a", "user", "u2")], BTreeMap::from([(eid("b"), true)]));
 }
 
