@@ -558,12 +558,17 @@ to sync"
         parent: Option<&ResourceId>,
         token: &str,
     ) -> Result<Page<ResourceInfo>, ConnectorError> {
-        let need_parent = |want: &str| -> Result<&ResourceId, ConnectorError> {
-            parent.filter(|p| p.resource_type == want).ok_or_else(|| {
-                ConnectorError::InvalidArgument(format!(
-                    "{resource_type} resources are listed per {want}: pass a {want} as parent"
-                ))
-            })
+        // Baton's syncer lists every type once without a parent: child types answer that with
+        // an empty page, and are listed again under each parent.
+        let parent_of = |want: &str| -> Result<Option<&ResourceId>, ConnectorError> {
+            match parent {
+                None => Ok(None),
+                Some(p) if p.resource_type == want => Ok(Some(p)),
+                Some(p) => Err(ConnectorError::InvalidArgument(format!(
+                    "{resource_type} resources are listed per {want}, not per {}",
+                    p.resource_type
+                ))),
+            }
         };
         match resource_type {
             workspace::TYPE_ID => {
@@ -572,22 +577,22 @@ to sync"
                 }
                 workspace::list(self)
             }
-            user::TYPE_ID => match parent {
-                Some(p) if p.resource_type == workspace::TYPE_ID => user::list(self, &p.id),
-                _ => Ok(Page::last(vec![])),
+            user::TYPE_ID => match parent_of(workspace::TYPE_ID)? {
+                Some(p) => user::list(self, &p.id),
+                None => Ok(Page::last(vec![])),
             },
-            user_group::TYPE_ID => {
-                let p = need_parent(workspace::TYPE_ID)?;
-                user_group::list(self, &p.id)
-            }
-            project::TYPE_ID => {
-                let p = need_parent(workspace::TYPE_ID)?;
-                project::list(self, &p.id, token)
-            }
-            repository::TYPE_ID => {
-                let p = need_parent(project::TYPE_ID)?;
-                repository::list(self, &p.id)
-            }
+            user_group::TYPE_ID => match parent_of(workspace::TYPE_ID)? {
+                Some(p) => user_group::list(self, &p.id),
+                None => Ok(Page::last(vec![])),
+            },
+            project::TYPE_ID => match parent_of(workspace::TYPE_ID)? {
+                Some(p) => project::list(self, &p.id, token),
+                None => Ok(Page::last(vec![])),
+            },
+            repository::TYPE_ID => match parent_of(project::TYPE_ID)? {
+                Some(p) => repository::list(self, &p.id),
+                None => Ok(Page::last(vec![])),
+            },
             other => Err(unknown_type(other)),
         }
     }
