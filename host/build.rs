@@ -12,15 +12,28 @@ fn main() {
     for watched in ["guest/src", "guest/Cargo.toml", "guest/Cargo.lock", "wit"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-    let wasm = build_component(&root.join("guest/Cargo.toml"), &out_dir.join("guest-target"), "bitbucket_connector");
-    println!("cargo:rustc-env=BITBUCKET_COMPONENT_PATH={}", wasm.display());
+    let wasm = build_component(
+        &root.join("guest/Cargo.toml"),
+        &out_dir.join("guest-target"),
+        "bitbucket_connector",
+    );
+    println!(
+        "cargo:rustc-env=BITBUCKET_COMPONENT_PATH={}",
+        wasm.display()
+    );
 }
 
 /// Runs `cargo build --release --target wasm32-wasip2` on a component crate; returns the .wasm path.
 pub fn build_component(manifest: &Path, target_dir: &Path, artifact: &str) -> PathBuf {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(manifest)
         .arg("--target-dir")
         .arg(target_dir)
@@ -39,5 +52,7 @@ pub fn build_component(manifest: &Path, target_dir: &Path, artifact: &str) -> Pa
             manifest.display()
         );
     }
-    target_dir.join("wasm32-wasip2/release").join(format!("{artifact}.wasm"))
+    target_dir
+        .join("wasm32-wasip2/release")
+        .join(format!("{artifact}.wasm"))
 }

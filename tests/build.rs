@@ -9,15 +9,29 @@ fn main() {
     let tests_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = tests_dir.parent().unwrap().to_path_buf();
     let guests = tests_dir.join("guests");
-    for watched in ["guests/hostile/src", "guests/fixture/src", "guests/wrong-version/src", "guests/Cargo.toml"] {
-        println!("cargo:rerun-if-changed={}", tests_dir.join(watched).display());
+    for watched in [
+        "guests/hostile/src",
+        "guests/fixture/src",
+        "guests/wrong-version/src",
+        "guests/Cargo.toml",
+    ] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            tests_dir.join(watched).display()
+        );
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
 
     // The same contract, published as 0.2.0: a plugin the host must refuse by version.
     let wit = std::fs::read_to_string(root.join("wit/connector.wit")).unwrap();
-    let bumped = wit.replace("package baton:connector@0.1.0;", "package baton:connector@0.2.0;");
-    assert_ne!(wit, bumped, "the contract's package line changed; update tests/build.rs");
+    let bumped = wit.replace(
+        "package baton:connector@0.1.0;",
+        "package baton:connector@0.2.0;",
+    );
+    assert_ne!(
+        wit, bumped,
+        "the contract's package line changed; update tests/build.rs"
+    );
     let wit_dir = guests.join("wrong-version/wit");
     std::fs::create_dir_all(&wit_dir).unwrap();
     let target = wit_dir.join("connector.wit");
@@ -29,7 +43,14 @@ fn main() {
     let target_dir = out_dir.join("guests-target");
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--workspace", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--workspace",
+            "--manifest-path",
+        ])
         .arg(guests.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir)
@@ -45,7 +66,14 @@ fn main() {
         "building the test components for wasm32-wasip2 failed; run `rustup target add wasm32-wasip2` if the target is missing"
     );
     let release = target_dir.join("wasm32-wasip2/release");
-    for (var, name) in [("HOSTILE_WASM", "hostile"), ("FIXTURE_WASM", "fixture"), ("WRONG_VERSION_WASM", "wrong_version")] {
-        println!("cargo:rustc-env={var}={}", release.join(format!("{name}.wasm")).display());
+    for (var, name) in [
+        ("HOSTILE_WASM", "hostile"),
+        ("FIXTURE_WASM", "fixture"),
+        ("WRONG_VERSION_WASM", "wrong_version"),
+    ] {
+        println!(
+            "cargo:rustc-env={var}={}",
+            release.join(format!("{name}.wasm")).display()
+        );
     }
 }

@@ -31,7 +31,9 @@ pub enum SettingsError {
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
     /// A bad base URL.
-    #[error("--base-url {url:?} is not a valid URL ({reason}); use for example https://api.bitbucket.org")]
+    #[error(
+        "--base-url {url:?} is not a valid URL ({reason}); use for example https://api.bitbucket.org"
+    )]
     BaseUrl {
         /// What was given.
         url: String,
@@ -42,10 +44,11 @@ pub enum SettingsError {
 
 /// The parsed base URL, without a trailing slash in its path.
 pub fn base_url(args: &GlobalArgs) -> Result<Url, SettingsError> {
-    let url = Url::parse(args.base_url.trim_end_matches('/')).map_err(|e| SettingsError::BaseUrl {
-        url: args.base_url.clone(),
-        reason: e.to_string(),
-    })?;
+    let url =
+        Url::parse(args.base_url.trim_end_matches('/')).map_err(|e| SettingsError::BaseUrl {
+            url: args.base_url.clone(),
+            reason: e.to_string(),
+        })?;
     if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
         return Err(SettingsError::BaseUrl {
             url: args.base_url.clone(),
@@ -139,9 +142,16 @@ pub fn limits(args: &GlobalArgs) -> Limits {
 }
 
 /// The plugin's non-secret configuration (`config.get`).
-pub fn plugin_config(args: &GlobalArgs, base: &Url, credential: Option<&Credential>) -> BTreeMap<String, String> {
+pub fn plugin_config(
+    args: &GlobalArgs,
+    base: &Url,
+    credential: Option<&Credential>,
+) -> BTreeMap<String, String> {
     let mut config = BTreeMap::new();
-    config.insert("base-url".to_string(), base.as_str().trim_end_matches('/').to_string());
+    config.insert(
+        "base-url".to_string(),
+        base.as_str().trim_end_matches('/').to_string(),
+    );
     let workspaces: Vec<&str> = args
         .workspaces
         .iter()
@@ -149,10 +159,16 @@ pub fn plugin_config(args: &GlobalArgs, base: &Url, credential: Option<&Credenti
         .filter(|w| !w.is_empty())
         .collect();
     config.insert("workspaces".to_string(), workspaces.join(","));
-    config.insert("skip-user-status".to_string(), args.skip_user_status.to_string());
+    config.insert(
+        "skip-user-status".to_string(),
+        args.skip_user_status.to_string(),
+    );
     config.insert(
         "auth-kind".to_string(),
-        credential.map(Credential::kind).unwrap_or("none").to_string(),
+        credential
+            .map(Credential::kind)
+            .unwrap_or("none")
+            .to_string(),
     );
     for (key, value) in &args.plugin_config {
         config.insert(key.clone(), value.clone());

@@ -58,13 +58,30 @@ fn eid(g: &str) -> String {
 
 #[tokio::test]
 async fn a_chain_expands_transitively_with_sources() {
-    let f = world(&["g1", "g2", "g3"], &["u1"], vec![member("g1", "user", "u1"), nested("g2", "g1", false, &[]), nested("g3", "g2", false, &[])]);
+    let f = world(
+        &["g1", "g2", "g3"],
+        &["u1"],
+        vec![
+            member("g1", "user", "u1"),
+            nested("g2", "g1", false, &[]),
+            nested("g3", "g2", false, &[]),
+        ],
+    );
     let s = sources_of(&f).await;
-    assert_eq!(s[&gid("g2", "user", "u1")], BTreeMap::from([(eid("g1"), true)]));
-    assert_eq!(s[&gid("g3", "user", "u1")], BTreeMap::from([(eid("g2"), false)]));
+    assert_eq!(
+        s[&gid("g2", "user", "u1")],
+        BTreeMap::from([(eid("g1"), true)])
+    );
+    assert_eq!(
+        s[&gid("g3", "user", "u1")],
+        BTreeMap::from([(eid("g2"), false)])
+    );
     // g1 itself holds g2's membership directly, so it is passed on to g3 too; the groups' own
     // grants are kept, and nothing else is invented.
-    assert_eq!(s[&gid("g3", "group", "g1")], BTreeMap::from([(eid("g2"), true)]));
+    assert_eq!(
+        s[&gid("g3", "group", "g1")],
+        BTreeMap::from([(eid("g2"), true)])
+    );
     assert_eq!(s[&gid("g2", "group", "g1")], BTreeMap::new());
     assert_eq!(s.len(), 6, "{s:#?}");
 }
@@ -83,7 +100,10 @@ async fn a_diamond_records_both_paths() {
         ],
     );
     let s = sources_of(&f).await;
-    assert_eq!(s[&gid("top", "user", "u1")], BTreeMap::from([(eid("left"), false), (eid("right"), false)]));
+    assert_eq!(
+        s[&gid("top", "user", "u1")],
+        BTreeMap::from([(eid("left"), false), (eid("right"), false)])
+    );
 }
 
 #[tokio::test]
@@ -91,15 +111,26 @@ async fn a_cycle_terminates_and_everyone_gets_everything() {
     let f = world(
         &["a", "b"],
         &["u1", "u2"],
-        vec![member("a", "user", "u1"), member("b", "user", "u2"), nested("a", "b", false, &[]), nested("b", "a", false, &[])],
+        vec![
+            member("a", "user", "u1"),
+            member("b", "user", "u2"),
+            nested("a", "b", false, &[]),
+            nested("b", "a", false, &[]),
+        ],
     );
     let s = sources_of(&f).await;
     for (g, u) in [("a", "u1"), ("a", "u2"), ("b", "u1"), ("b", "u2")] {
         assert!(s.contains_key(&gid(g, "user", u)), "{g} {u}: {s:#?}");
     }
     // u1's direct membership of a gains the source b through the cycle, and records itself.
-    assert_eq!(s[&gid("a", "user", "u1")], BTreeMap::from([(eid("a"), true), (eid("b"), false)]));
-    assert_eq!(s[&gid("a", "user", "u2")], BTreeMap::from([(eid("b"), true)]));
+    assert_eq!(
+        s[&gid("a", "user", "u1")],
+        BTreeMap::from([(eid("a"), true), (eid("b"), false)])
+    );
+    assert_eq!(
+        s[&gid("a", "user", "u2")],
+        BTreeMap::from([(eid("b"), true)])
+    );
 }
 
 #[tokio::test]
@@ -107,12 +138,23 @@ async fn a_shallow_edge_passes_on_only_direct_holders() {
     let f = world(
         &["g1", "g2", "g3"],
         &["u1", "u2"],
-        vec![member("g1", "user", "u1"), member("g2", "user", "u2"), nested("g2", "g1", true, &[]), nested("g3", "g2", true, &[])],
+        vec![
+            member("g1", "user", "u1"),
+            member("g2", "user", "u2"),
+            nested("g2", "g1", true, &[]),
+            nested("g3", "g2", true, &[]),
+        ],
     );
     let s = sources_of(&f).await;
     assert!(s.contains_key(&gid("g2", "user", "u1")));
-    assert!(s.contains_key(&gid("g3", "user", "u2")), "u2 holds g2 directly");
-    assert!(!s.contains_key(&gid("g3", "user", "u1")), "u1 holds g2 only through expansion");
+    assert!(
+        s.contains_key(&gid("g3", "user", "u2")),
+        "u2 holds g2 directly"
+    );
+    assert!(
+        !s.contains_key(&gid("g3", "user", "u1")),
+        "u1 holds g2 only through expansion"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +162,11 @@ async fn a_type_filter_limits_who_inherits() {
     let f = world(
         &["outer", "inner", "sub"],
         &["u1"],
-        vec![member("inner", "user", "u1"), member("inner", "group", "sub"), nested("outer", "inner", false, &["user"])],
+        vec![
+            member("inner", "user", "u1"),
+            member("inner", "group", "sub"),
+            nested("outer", "inner", false, &["user"]),
+        ],
     );
     let s = sources_of(&f).await;
     assert!(s.contains_key(&gid("outer", "user", "u1")));
@@ -174,7 +220,10 @@ async fn children_are_walked_every_page_is_read_and_every_referenced_object_is_s
     assert!(c.resources.contains_key("team:t6"));
     assert!(c.resources.contains_key("user:u2"));
     // No .in-progress or .tmp file is left behind.
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, vec!["walk.c1z".to_string()]);
 }
 
@@ -187,5 +236,9 @@ async fn syncing_twice_into_one_file_keeps_the_previous_sync() {
         sync_fixture(&f, &path).await.unwrap();
     }
     let reader = c1z::C1zReader::open(&path).unwrap();
-    assert_eq!(reader.finished_full_syncs().unwrap().len(), 2, "at most two full syncs are kept");
+    assert_eq!(
+        reader.finished_full_syncs().unwrap().len(),
+        2,
+        "at most two full syncs are kept"
+    );
 }

@@ -55,10 +55,18 @@ pub fn check(engine: &Engine, component: &Component, plugin: &str) -> Result<(),
     }
     let exported: Vec<(String, bool)> = ty
         .exports(engine)
-        .map(|(name, item)| (name.to_string(), matches!(item.ty, ComponentItem::ComponentFunc(_))))
+        .map(|(name, item)| {
+            (
+                name.to_string(),
+                matches!(item.ty, ComponentItem::ComponentFunc(_)),
+            )
+        })
         .collect();
     for required in REQUIRED_EXPORTS {
-        if !exported.iter().any(|(name, is_func)| *is_func && name == required) {
+        if !exported
+            .iter()
+            .any(|(name, is_func)| *is_func && name == required)
+        {
             return Err(ContractError::MissingExport {
                 plugin: plugin.to_string(),
                 missing: required.to_string(),
@@ -104,7 +112,10 @@ mod tests {
 
     #[test]
     fn parses_the_version_of_a_contract_import() {
-        assert_eq!(imported_contract_version("baton:connector/http@0.2.0"), Some("0.2.0"));
+        assert_eq!(
+            imported_contract_version("baton:connector/http@0.2.0"),
+            Some("0.2.0")
+        );
         assert_eq!(imported_contract_version("wasi:io/poll@0.2.6"), None);
         assert_eq!(imported_contract_version("baton:connector/log"), Some(""));
     }

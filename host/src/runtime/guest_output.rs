@@ -97,8 +97,15 @@ impl StdoutStream for GuestOutput {
 }
 
 impl AsyncWrite for GuestOutput {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).write(buf);
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write(buf);
         Poll::Ready(Ok(buf.len()))
     }
 
@@ -107,7 +114,10 @@ impl AsyncWrite for GuestOutput {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).flush_line();
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .flush_line();
         Poll::Ready(Ok(()))
     }
 }

@@ -212,14 +212,18 @@ impl Instance {
         state.call_started = Instant::now();
         state.host_time = Duration::ZERO;
         state.call_deadline = Some(tokio::time::Instant::now() + self.limits.wall_per_call);
-        self.store.set_epoch_deadline(ticks(self.limits.cpu_per_call));
+        self.store
+            .set_epoch_deadline(ticks(self.limits.cpu_per_call));
     }
 
     /// Turns a guarded call's outcome into a value or a `CallError`, poisoning on traps.
     fn settle<T>(
         &mut self,
         function: &'static str,
-        result: Result<wasmtime::Result<Result<T, types::ConnectorError>>, tokio::time::error::Elapsed>,
+        result: Result<
+            wasmtime::Result<Result<T, types::ConnectorError>>,
+            tokio::time::error::Elapsed,
+        >,
     ) -> Result<T, CallError> {
         self.store.data_mut().call_deadline = None;
         match result {
@@ -279,9 +283,8 @@ impl Instance {
         resource: &types::ResourceInfo,
         page_token: &str,
     ) -> Result<types::EntitlementPage, CallError> {
-        guarded!(self, "list-entitlements", |c, s| c.call_list_entitlements(
-            s, resource, page_token
-        ))
+        guarded!(self, "list-entitlements", |c, s| c
+            .call_list_entitlements(s, resource, page_token))
     }
 
     /// `list-grants` export.
@@ -290,7 +293,8 @@ impl Instance {
         resource: &types::ResourceInfo,
         page_token: &str,
     ) -> Result<types::GrantPage, CallError> {
-        guarded!(self, "list-grants", |c, s| c.call_list_grants(s, resource, page_token))
+        guarded!(self, "list-grants", |c, s| c
+            .call_list_grants(s, resource, page_token))
     }
 
     /// `grant` export.
@@ -299,11 +303,18 @@ impl Instance {
         principal: &types::ResourceInfo,
         entitlement: &types::Entitlement,
     ) -> Result<types::GrantOutcome, CallError> {
-        guarded!(self, "grant", |c, s| c.call_grant(s, principal, entitlement))
+        guarded!(self, "grant", |c, s| c.call_grant(
+            s,
+            principal,
+            entitlement
+        ))
     }
 
     /// `revoke` export.
-    pub async fn revoke(&mut self, grant: &types::Grant) -> Result<types::RevokeOutcome, CallError> {
+    pub async fn revoke(
+        &mut self,
+        grant: &types::Grant,
+    ) -> Result<types::RevokeOutcome, CallError> {
         guarded!(self, "revoke", |c, s| c.call_revoke(s, grant))
     }
 }
@@ -314,11 +325,19 @@ fn ticks(d: Duration) -> u64 {
 }
 
 /// Names the limit a trap came from, when it came from one.
-fn classify(plugin: &str, function: &'static str, limits: &Limits, err: &wasmtime::Error) -> CallError {
+fn classify(
+    plugin: &str,
+    function: &'static str,
+    limits: &Limits,
+    err: &wasmtime::Error,
+) -> CallError {
     let limit = if err.is::<CpuLimitExceeded>() {
         Some((LimitKind::Cpu, format!("{:?} of CPU", limits.cpu_per_call)))
     } else if format!("{err:?}").contains("forcing trap when growing memory") {
-        Some((LimitKind::Memory, format!("{} MiB", limits.memory_bytes >> 20)))
+        Some((
+            LimitKind::Memory,
+            format!("{} MiB", limits.memory_bytes >> 20),
+        ))
     } else {
         None
     };

@@ -260,12 +260,10 @@ pub fn entitlement(
 pub fn entitlement_back(e: &pb::Entitlement) -> wit::Entitlement {
     let resource = e.resource.as_ref().map(resource_back);
     wit::Entitlement {
-        resource_ref: resource
-            .map(|r| r.id)
-            .unwrap_or(wit::ResourceId {
-                resource_type: String::new(),
-                id: String::new(),
-            }),
+        resource_ref: resource.map(|r| r.id).unwrap_or(wit::ResourceId {
+            resource_type: String::new(),
+            id: String::new(),
+        }),
         slug: e.slug.clone(),
         display_name: e.display_name.clone(),
         description: e.description.clone(),
@@ -335,23 +333,23 @@ pub fn grant_back(g: &pb::Grant) -> wit::Grant {
             resource_type: String::new(),
             id: String::new(),
         });
-    let expandable = pb::pick::<pb::GrantExpandable>(&g.annotations).map(|x| wit::GrantExpandable {
-        entitlements: x
-            .entitlement_ids
-            .iter()
-            .filter_map(|id| parse_entitlement_id(id))
-            .collect(),
-        shallow: x.shallow,
-        resource_type_ids: x.resource_type_ids,
-    });
+    let expandable =
+        pb::pick::<pb::GrantExpandable>(&g.annotations).map(|x| wit::GrantExpandable {
+            entitlements: x
+                .entitlement_ids
+                .iter()
+                .filter_map(|id| parse_entitlement_id(id))
+                .collect(),
+            shallow: x.shallow,
+            resource_type_ids: x.resource_type_ids,
+        });
     wit::Grant {
-        entitlement: wit::EntitlementRef {
-            resource_ref,
-            slug,
-        },
-        principal: g.principal.as_ref().map(resource_back).unwrap_or_else(|| {
-            resource_back(&pb::Resource::default())
-        }),
+        entitlement: wit::EntitlementRef { resource_ref, slug },
+        principal: g
+            .principal
+            .as_ref()
+            .map(resource_back)
+            .unwrap_or_else(|| resource_back(&pb::Resource::default())),
         expandable,
     }
 }
@@ -413,7 +411,10 @@ mod tests {
     fn a_resource_round_trips_through_baton_messages() {
         let original = sample();
         let stored = resource(&original);
-        assert_eq!(stored.status.as_ref().unwrap().status, pb::StatusValue::Deleted as i32);
+        assert_eq!(
+            stored.status.as_ref().unwrap().status,
+            pb::StatusValue::Deleted as i32
+        );
         assert!(pb::contains::<pb::UserTrait>(&stored.annotations));
         let back = resource_back(&stored);
         assert_eq!(back, original);

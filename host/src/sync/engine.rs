@@ -165,9 +165,13 @@ impl Engine<'_> {
             }
             Operation::ListResourceTypes => {
                 let types = self.instance.resource_types().await?;
-                let types: Vec<pb::ResourceType> = types.iter().map(convert::resource_type).collect();
+                let types: Vec<pb::ResourceType> =
+                    types.iter().map(convert::resource_type).collect();
                 if let Some(bad) = types.iter().find(|t| t.id.is_empty()) {
-                    return Err(self.contract(format!("resource type {:?} has an empty id", bad.display_name)));
+                    return Err(self.contract(format!(
+                        "resource type {:?} has an empty id",
+                        bad.display_name
+                    )));
                 }
                 self.store.put_resource_types(&types)?;
                 Ok(true)
@@ -182,13 +186,19 @@ impl Engine<'_> {
                 Ok(true)
             }
             Operation::ListResources => self.list_resources(action).await,
-            Operation::ListEntitlements | Operation::ListGrants if action.is_walk() => self.walk(action),
+            Operation::ListEntitlements | Operation::ListGrants if action.is_walk() => {
+                self.walk(action)
+            }
             Operation::ListEntitlements => self.list_entitlements(action).await,
             Operation::ListGrants => self.list_grants(action).await,
             Operation::GrantExpansion => {
                 if self.state.needs_expansion {
                     self.expansion = expand::expand(self.store)?;
-                    tracing::info!(created = self.expansion.created, merged = self.expansion.merged, "grant expansion done");
+                    tracing::info!(
+                        created = self.expansion.created,
+                        merged = self.expansion.merged,
+                        "grant expansion done"
+                    );
                 }
                 Ok(true)
             }
@@ -212,13 +222,19 @@ impl Engine<'_> {
     }
 
     async fn list_resources(&mut self, action: Action) -> Result<bool, SyncError> {
-        let parent = (!action.parent_resource_type_id.is_empty()).then(|| crate::runtime::types::ResourceId {
-            resource_type: action.parent_resource_type_id.clone(),
-            id: action.parent_resource_id.clone(),
+        let parent = (!action.parent_resource_type_id.is_empty()).then(|| {
+            crate::runtime::types::ResourceId {
+                resource_type: action.parent_resource_type_id.clone(),
+                id: action.parent_resource_id.clone(),
+            }
         });
         let page = self
             .instance
-            .list_resources(&action.resource_type_id, parent.as_ref(), &action.page_token)
+            .list_resources(
+                &action.resource_type_id,
+                parent.as_ref(),
+                &action.page_token,
+            )
             .await?;
         self.check_token(&action, &page.next_token, "list-resources")?;
         let mut stored = Vec::with_capacity(page.items.len());
@@ -310,16 +326,17 @@ impl Engine<'_> {
         let mut principals = Vec::with_capacity(page.items.len());
         for g in &page.items {
             let on = &g.entitlement.resource_ref;
-            let entitlement_resource = if on.resource_type == action.resource_type_id && on.id == action.resource_id {
-                resource.clone()
-            } else {
-                self.store
-                    .resource(&on.resource_type, &on.id)?
-                    .unwrap_or_else(|| pb::Resource {
-                        id: Some(convert::resource_id(on)),
-                        ..Default::default()
-                    })
-            };
+            let entitlement_resource =
+                if on.resource_type == action.resource_type_id && on.id == action.resource_id {
+                    resource.clone()
+                } else {
+                    self.store
+                        .resource(&on.resource_type, &on.id)?
+                        .unwrap_or_else(|| pb::Resource {
+                            id: Some(convert::resource_id(on)),
+                            ..Default::default()
+                        })
+                };
             if g.expandable.is_some() {
                 self.state.needs_expansion = true;
             }

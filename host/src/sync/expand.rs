@@ -52,7 +52,11 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
             .as_ref()
             .and_then(|p| p.id.clone())
             .unwrap_or_default();
-        for source in expandable.entitlement_ids.iter().filter(|s| !s.trim().is_empty()) {
+        for source in expandable
+            .entitlement_ids
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+        {
             // Baton requires the source to be an entitlement of the principal itself.
             let prefix = format!("{}:{}:", principal.resource_type, principal.resource);
             if !source.starts_with(&prefix) {
@@ -82,7 +86,9 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
             }
             let mut held = BTreeMap::new();
             for grant in store.grants_for_entitlement(id)? {
-                let Some(key) = principal_key(&grant) else { continue };
+                let Some(key) = principal_key(&grant) else {
+                    continue;
+                };
                 let direct = is_direct(&grant, id);
                 held.insert(
                     key,
@@ -118,9 +124,17 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
         for edge in &edges {
             let sources: Vec<(PrincipalKey, pb::Resource, bool)> = holders[&edge.source]
                 .iter()
-                .filter(|((rt, _), _)| edge.resource_types.is_empty() || edge.resource_types.contains(rt))
+                .filter(|((rt, _), _)| {
+                    edge.resource_types.is_empty() || edge.resource_types.contains(rt)
+                })
                 .filter(|(_, h)| !edge.shallow || h.direct)
-                .map(|(k, h)| (k.clone(), h.grant.principal.clone().unwrap_or_default(), h.direct))
+                .map(|(k, h)| {
+                    (
+                        k.clone(),
+                        h.grant.principal.clone().unwrap_or_default(),
+                        h.direct,
+                    )
+                })
                 .collect();
             let destination = holders.get_mut(&edge.destination).expect("loaded above");
             for (key, principal, source_direct) in sources {
@@ -152,7 +166,12 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                             .as_ref()
                             .is_some_and(|s| s.sources.contains_key(&edge.source));
                         if !has {
-                            if holding.grant.sources.as_ref().is_none_or(|s| s.sources.is_empty()) {
+                            if holding
+                                .grant
+                                .sources
+                                .as_ref()
+                                .is_none_or(|s| s.sources.is_empty())
+                            {
                                 // A direct grant gaining its first source records itself too.
                                 add_source(&mut holding.grant, &edge.destination, true);
                             }

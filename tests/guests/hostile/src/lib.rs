@@ -1,6 +1,9 @@
 //! A hostile connector. `validate` runs the attack named by config `attack` and reports what
 //! happened as an `internal` error whose text the sandbox tests check; the other exports are inert.
 
+// The generated export glue takes one argument per record field.
+#![allow(clippy::too_many_arguments)]
+
 use std::hint::black_box;
 
 wit_bindgen::generate!({ world: "connector", path: "../../../wit" });
@@ -55,7 +58,10 @@ fn attack(name: &str) -> String {
         }
         "forbidden-host" => describe(request(setting("target-url"), Vec::new())),
         "auth-header" => {
-            let headers = vec![http::Header { name: setting("header"), value: "Basic c3RvbGVuOnNlY3JldA==".into() }];
+            let headers = vec![http::Header {
+                name: setting("header"),
+                value: "Basic c3RvbGVuOnNlY3JldA==".into(),
+            }];
             describe(request(setting("target-url"), headers))
         }
         "allowed-request" => describe(request(setting("target-url"), Vec::new())),
@@ -83,7 +89,12 @@ fn attack(name: &str) -> String {
             let tcp = std::net::TcpStream::connect(target.as_str()).map(|_| ());
             let udp = std::net::UdpSocket::bind("127.0.0.1:0").map(|_| ());
             let dns = "localhost:80".to_socket_addrs().map(|a| a.count());
-            format!("tcp={} udp={} dns={}", tcp.is_ok(), udp.is_ok(), dns.is_ok())
+            format!(
+                "tcp={} udp={} dns={}",
+                tcp.is_ok(),
+                udp.is_ok(),
+                dns.is_ok()
+            )
         }
         other => format!("unknown attack {other:?}"),
     }
@@ -95,7 +106,12 @@ impl Guest for Hostile {
             display_name: "Hostile".into(),
             description: "Attacks the sandbox, for tests.".into(),
             version: "0.1.0".into(),
-            config_keys: vec!["attack".into(), "target-url".into(), "header".into(), "socket-addr".into()],
+            config_keys: vec![
+                "attack".into(),
+                "target-url".into(),
+                "header".into(),
+                "socket-addr".into(),
+            ],
         }
     }
 
@@ -107,16 +123,29 @@ impl Guest for Hostile {
         Ok(Vec::new())
     }
 
-    fn list_resources(_: String, _: Option<ResourceId>, _: String) -> Result<ResourcePage, ConnectorError> {
-        Ok(ResourcePage { items: Vec::new(), next_token: String::new() })
+    fn list_resources(
+        _: String,
+        _: Option<ResourceId>,
+        _: String,
+    ) -> Result<ResourcePage, ConnectorError> {
+        Ok(ResourcePage {
+            items: Vec::new(),
+            next_token: String::new(),
+        })
     }
 
     fn list_entitlements(_: ResourceInfo, _: String) -> Result<EntitlementPage, ConnectorError> {
-        Ok(EntitlementPage { items: Vec::new(), next_token: String::new() })
+        Ok(EntitlementPage {
+            items: Vec::new(),
+            next_token: String::new(),
+        })
     }
 
     fn list_grants(_: ResourceInfo, _: String) -> Result<GrantPage, ConnectorError> {
-        Ok(GrantPage { items: Vec::new(), next_token: String::new() })
+        Ok(GrantPage {
+            items: Vec::new(),
+            next_token: String::new(),
+        })
     }
 
     fn grant(_: ResourceInfo, _: Entitlement) -> Result<GrantOutcome, ConnectorError> {
