@@ -1,6 +1,7 @@
 //! Baton .c1z files (format v1): protobuf messages, the sync store (writer), the reader, inspection and diff.
 
 pub mod diff;
+pub mod edit;
 pub mod envelope;
 pub mod error;
 pub mod inspect;
@@ -14,6 +15,7 @@ pub mod timestamp;
 
 pub use error::C1zError;
 
+pub use edit::{C1zEditor, Removal};
 pub use inspect::{InspectCommand, InspectFilter, OutputFormat, inspect};
 pub use reader::{C1zReader, SyncInfo};
 pub use store::{SyncCounts, SyncRun, SyncStore};

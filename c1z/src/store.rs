@@ -323,52 +323,7 @@ impl SyncStore {
     /// grants_backfilled=1).
     pub fn put_grants(&mut self, items: &[pb::Grant]) -> Result<(), C1zError> {
         let sync = self.current()?;
-        let now = timestamp::now_local();
-        let mut stmt = self.conn.prepare_cached(UPSERT_GRANT).ctx("preparing")?;
-        let mut buf = Vec::with_capacity(512);
-        let expandable_url = pb::GrantExpandable::type_url();
-        for g in items {
-            let cols = GrantColumns::of(g)?;
-            buf.clear();
-            let mut expansion: Option<Vec<u8>> = None;
-            if g.annotations.iter().any(|a| a.type_url == expandable_url) {
-                // Clone only the rare grants that carry the annotation: the hot path encodes in place.
-                let mut stripped = g.clone();
-                let exp = pb::take::<pb::GrantExpandable>(&mut stripped.annotations)
-                    .transpose()
-                    .map_err(|e| {
-                        invalid(
-                            "Grant",
-                            &g.id,
-                            &format!("its GrantExpandable does not decode: {e}"),
-                        )
-                    })?;
-                if let Some(exp) =
-                    exp.filter(|x| x.entitlement_ids.iter().any(|id| !id.trim().is_empty()))
-                {
-                    expansion = Some(exp.encode_to_vec());
-                }
-                stripped.encode(&mut buf).expect("Vec grows as needed");
-            } else {
-                g.encode(&mut buf).expect("Vec grows as needed");
-            }
-            let needs = i64::from(expansion.is_some());
-            stmt.execute(params![
-                cols.resource_type,
-                cols.resource,
-                cols.entitlement,
-                cols.principal_type,
-                cols.principal,
-                g.id,
-                buf,
-                sync,
-                now,
-                expansion,
-                needs
-            ])
-            .ctx("writing a grant")?;
-        }
-        Ok(())
+        write_grants(&self.conn, &sync, items)
     }
 
     /// Upsert of expanded/merged grants: replaces `data` only, leaves expansion columns of existing rows untouched
@@ -552,21 +507,7 @@ impl SyncStore {
 
     /// Resource types, resources, entitlements and grants of the current sync.
     pub fn counts(&self) -> Result<SyncCounts, C1zError> {
-        let sync = self.current()?;
-        let count = |table: &str| -> Result<u64, C1zError> {
-            let n: i64 = self
-                .conn
-                .prepare_cached(&format!("SELECT count(*) FROM {table} WHERE sync_id = ?1"))
-                .and_then(|mut s| s.query_row([&sync], |r| r.get(0)))
-                .ctx(&format!("counting {table}"))?;
-            Ok(n as u64)
-        };
-        Ok(SyncCounts {
-            resource_types: count("v1_resource_types")?,
-            resources: count("v1_resources")?,
-            entitlements: count("v1_entitlements")?,
-            grants: count("v1_grants")?,
-        })
+        counts_of(&self.conn, &self.current()?)
     }
 
     /// Stores the engine's state token and commits everything written so far durably (data and token in one
@@ -591,7 +532,7 @@ impl SyncStore {
     /// to `<path>.tmp`, fsyncs, renames over `path`, removes `<path>.in-progress`. Returns the final path.
     pub fn finish(mut self) -> Result<PathBuf, C1zError> {
         let sync = self.current()?;
-        let stats = self.stats_json(&sync)?;
+        let stats = stats_json(&self.conn, &sync)?;
         self.conn
             .execute(
                 "UPDATE v1_sync_runs SET ended_at = ?1, stats = ?2, supports_diff = 1 WHERE sync_id = ?3 \
@@ -672,48 +613,119 @@ impl SyncStore {
         }
         Ok(())
     }
+}
 
-    fn stats_json(&self, sync: &str) -> Result<String, C1zError> {
-        let c = self.counts()?;
-        let by_type = |table: &str| -> Result<BTreeMap<String, i64>, C1zError> {
-            let mut stmt = self
-                .conn
-                .prepare(&format!(
-                    "SELECT resource_type_id, count(*) FROM {table} WHERE sync_id = ?1 GROUP BY resource_type_id"
-                ))
-                .ctx("computing stats")?;
-            stmt.query_map([sync], |r| Ok((r.get(0)?, r.get(1)?)))
-                .ctx("computing stats")?
-                .collect::<Result<_, _>>()
-                .ctx("computing stats")
-        };
-        // Go's encoding/json of c1.reader.v2.SyncStats: snake_case keys, zero values omitted.
-        let mut m = serde_json::Map::new();
-        for (k, v) in [
-            ("resource_types", c.resource_types),
-            ("resources", c.resources),
-            ("entitlements", c.entitlements),
-            ("grants", c.grants),
-        ] {
-            if v > 0 {
-                m.insert(k.into(), v.into());
+/// Upserts grants into `sync`; a GrantExpandable annotation is moved into the `expansion` column.
+pub(crate) fn write_grants(
+    conn: &Connection,
+    sync: &str,
+    items: &[pb::Grant],
+) -> Result<(), C1zError> {
+    let now = timestamp::now_local();
+    let mut stmt = conn.prepare_cached(UPSERT_GRANT).ctx("preparing")?;
+    let mut buf = Vec::with_capacity(512);
+    let expandable_url = pb::GrantExpandable::type_url();
+    for g in items {
+        let cols = GrantColumns::of(g)?;
+        buf.clear();
+        let mut expansion: Option<Vec<u8>> = None;
+        if g.annotations.iter().any(|a| a.type_url == expandable_url) {
+            // Clone only the rare grants that carry the annotation: the hot path encodes in place.
+            let mut stripped = g.clone();
+            let exp = pb::take::<pb::GrantExpandable>(&mut stripped.annotations)
+                .transpose()
+                .map_err(|e| {
+                    invalid(
+                        "Grant",
+                        &g.id,
+                        &format!("its GrantExpandable does not decode: {e}"),
+                    )
+                })?;
+            if let Some(exp) =
+                exp.filter(|x| x.entitlement_ids.iter().any(|id| !id.trim().is_empty()))
+            {
+                expansion = Some(exp.encode_to_vec());
             }
+            stripped.encode(&mut buf).expect("Vec grows as needed");
+        } else {
+            g.encode(&mut buf).expect("Vec grows as needed");
         }
-        for (k, table) in [
-            ("resources_by_resource_type", "v1_resources"),
-            ("grants_by_resource_type", "v1_grants"),
-            ("entitlements_by_resource_type", "v1_entitlements"),
-        ] {
-            let map = by_type(table)?;
-            if !map.is_empty() {
-                m.insert(
-                    k.into(),
-                    serde_json::to_value(map).expect("a map of ints serializes"),
-                );
-            }
-        }
-        Ok(serde_json::Value::Object(m).to_string())
+        let needs = i64::from(expansion.is_some());
+        stmt.execute(params![
+            cols.resource_type,
+            cols.resource,
+            cols.entitlement,
+            cols.principal_type,
+            cols.principal,
+            g.id,
+            buf,
+            sync,
+            now,
+            expansion,
+            needs
+        ])
+        .ctx("writing a grant")?;
     }
+    Ok(())
+}
+
+/// Object counts of `sync`.
+pub(crate) fn counts_of(conn: &Connection, sync: &str) -> Result<SyncCounts, C1zError> {
+    let count = |table: &str| -> Result<u64, C1zError> {
+        let n: i64 = conn
+            .prepare_cached(&format!("SELECT count(*) FROM {table} WHERE sync_id = ?1"))
+            .and_then(|mut s| s.query_row([sync], |r| r.get(0)))
+            .ctx(&format!("counting {table}"))?;
+        Ok(n as u64)
+    };
+    Ok(SyncCounts {
+        resource_types: count("v1_resource_types")?,
+        resources: count("v1_resources")?,
+        entitlements: count("v1_entitlements")?,
+        grants: count("v1_grants")?,
+    })
+}
+
+/// The stats JSON of `sync` (Go's encoding of c1.reader.v2.SyncStats).
+pub(crate) fn stats_json(conn: &Connection, sync: &str) -> Result<String, C1zError> {
+    let c = counts_of(conn, sync)?;
+    let by_type = |table: &str| -> Result<BTreeMap<String, i64>, C1zError> {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT resource_type_id, count(*) FROM {table} WHERE sync_id = ?1 GROUP BY resource_type_id"
+            ))
+            .ctx("computing stats")?;
+        stmt.query_map([sync], |r| Ok((r.get(0)?, r.get(1)?)))
+            .ctx("computing stats")?
+            .collect::<Result<_, _>>()
+            .ctx("computing stats")
+    };
+    // Go's encoding/json of c1.reader.v2.SyncStats: snake_case keys, zero values omitted.
+    let mut m = serde_json::Map::new();
+    for (k, v) in [
+        ("resource_types", c.resource_types),
+        ("resources", c.resources),
+        ("entitlements", c.entitlements),
+        ("grants", c.grants),
+    ] {
+        if v > 0 {
+            m.insert(k.into(), v.into());
+        }
+    }
+    for (k, table) in [
+        ("resources_by_resource_type", "v1_resources"),
+        ("grants_by_resource_type", "v1_grants"),
+        ("entitlements_by_resource_type", "v1_entitlements"),
+    ] {
+        let map = by_type(table)?;
+        if !map.is_empty() {
+            m.insert(
+                k.into(),
+                serde_json::to_value(map).expect("a map of ints serializes"),
+            );
+        }
+    }
+    Ok(serde_json::Value::Object(m).to_string())
 }
 
 struct GrantColumns<'a> {

@@ -1,0 +1,399 @@
+//! Editing the grants of a sync already in a .c1z file (after a grant or revoke), then saving it atomically.
+//!
+//! The file is decompressed to a private temp database; `save` recomputes the edited syncs' stats and writes the
+//! result with the store's envelope writer (`<path>.<random>.tmp`, fsync, rename), so the file is either the old one
+//! or the complete new one. Edits made by another process between `open` and `save` are overwritten.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{C1zError, SqlContext};
+use crate::pb;
+use crate::store::{decode, stats_json, suffixed, write_grants};
+use crate::{envelope, schema};
+
+/// An open, editable copy of a .c1z file.
+pub struct C1zEditor {
+    // Declared before `_tmp` so the connection closes before the temp dir is removed.
+    conn: Connection,
+    path: PathBuf,
+    db: PathBuf,
+    edited: BTreeSet<String>,
+    _tmp: tempfile::TempDir,
+}
+
+/// What `remove_grant` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The grant row was deleted.
+    Deleted,
+    /// The grant is also held through expansion: its direct source was dropped, the row kept.
+    KeptInherited,
+    /// The sync held no such grant.
+    Absent,
+}
+
+impl C1zEditor {
+    /// Opens `path` (a v1 .c1z) for editing.
+    pub fn open(path: &Path) -> Result<C1zEditor, C1zError> {
+        drop(envelope::open_v1(path)?);
+        let tmp = tempfile::Builder::new()
+            .prefix("c1z-edit-")
+            .tempdir()
+            .map_err(|e| C1zError::io("creating a temp dir for", path, e))?;
+        let db = tmp.path().join("sync.db");
+        envelope::decompress_to(path, &db)?;
+        let conn = Connection::open(&db).ctx("opening the decompressed database")?;
+        let missing = schema::missing_tables(&conn).map_err(|e| C1zError::NotSqlite {
+            path: path.into(),
+            detail: e.to_string(),
+        })?;
+        if !missing.is_empty() {
+            return Err(C1zError::MissingTables {
+                path: path.into(),
+                missing,
+            });
+        }
+        schema::ensure(&conn)?;
+        conn.execute_batch("BEGIN").ctx("beginning the edit")?;
+        Ok(C1zEditor {
+            conn,
+            path: path.to_path_buf(),
+            db,
+            edited: BTreeSet::new(),
+            _tmp: tmp,
+        })
+    }
+
+    /// The file being edited.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The id of the latest finished full sync (the one `inspect` shows by default).
+    pub fn latest_full_sync(&self) -> Result<String, C1zError> {
+        self.conn
+            .query_row(
+                "SELECT sync_id FROM v1_sync_runs WHERE ended_at IS NOT NULL AND sync_type = 'full' \
+                 ORDER BY ended_at DESC, sync_id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("reading sync runs")?
+            .ok_or_else(|| C1zError::NoFinishedSync {
+                path: self.path.clone(),
+            })
+    }
+
+    fn one<M: Message + Default>(
+        &self,
+        table: &str,
+        kind: &'static str,
+        sync: &str,
+        external_id: &str,
+    ) -> Result<Option<M>, C1zError> {
+        let data: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                &format!("SELECT data FROM {table} WHERE external_id = ?1 AND sync_id = ?2"),
+                params![external_id, sync],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx(&format!("reading {kind} {external_id}"))?;
+        data.map(|d| decode(kind, external_id, &d)).transpose()
+    }
+
+    /// One resource of `sync`.
+    pub fn resource(
+        &self,
+        sync: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<pb::Resource>, C1zError> {
+        let key = pb::resource_key(resource_type, id);
+        self.one("v1_resources", "Resource", sync, &key)
+    }
+
+    /// One entitlement of `sync`.
+    pub fn entitlement(&self, sync: &str, id: &str) -> Result<Option<pb::Entitlement>, C1zError> {
+        self.one("v1_entitlements", "Entitlement", sync, id)
+    }
+
+    /// One grant of `sync`.
+    pub fn grant(&self, sync: &str, id: &str) -> Result<Option<pb::Grant>, C1zError> {
+        self.one("v1_grants", "Grant", sync, id)
+    }
+
+    /// The principal's grants of `sync` on the resource `(resource_type, resource)`, direct or inherited.
+    pub fn grants_on_resource_for(
+        &self,
+        sync: &str,
+        resource: &pb::ResourceId,
+        principal: &pb::ResourceId,
+    ) -> Result<Vec<pb::Grant>, C1zError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT external_id, data FROM v1_grants WHERE sync_id = ?1 AND resource_type_id = ?2 \
+                 AND resource_id = ?3 AND principal_resource_type_id = ?4 AND principal_resource_id = ?5 ORDER BY id",
+            )
+            .ctx("reading grants")?;
+        let rows = stmt
+            .query_map(
+                params![
+                    sync,
+                    resource.resource_type,
+                    resource.resource,
+                    principal.resource_type,
+                    principal.resource
+                ],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            )
+            .ctx("reading grants")?;
+        rows.map(|row| {
+            let (id, data) = row.ctx("reading grants")?;
+            decode("Grant", &id, &data)
+        })
+        .collect()
+    }
+
+    /// Whether some grant of `sync` expands from `entitlement_id` (its holders inherit other grants through it).
+    pub fn is_expansion_source(&self, sync: &str, entitlement_id: &str) -> Result<bool, C1zError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT external_id, expansion FROM v1_grants WHERE sync_id = ?1 AND expansion IS NOT NULL",
+            )
+            .ctx("reading grant expansions")?;
+        let rows = stmt
+            .query_map([sync], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .ctx("reading grant expansions")?;
+        for row in rows {
+            let (id, data) = row.ctx("reading grant expansions")?;
+            let exp: pb::GrantExpandable = decode("GrantExpandable", &id, &data)?;
+            if exp.entitlement_ids.iter().any(|e| e == entitlement_id) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Upserts direct grants into `sync`. A grant already held through expansion keeps its inherited sources and
+    /// gains its own entitlement as a direct source (Baton's merge of a direct and an expanded grant).
+    pub fn upsert_grants(&mut self, sync: &str, grants: &[pb::Grant]) -> Result<(), C1zError> {
+        let mut merged = Vec::with_capacity(grants.len());
+        for g in grants {
+            let mut g = g.clone();
+            let existing_sources = self
+                .grant(sync, &g.id)?
+                .and_then(|old| old.sources)
+                .filter(|s| !s.sources.is_empty());
+            if let Some(mut sources) = existing_sources {
+                let own = g
+                    .entitlement
+                    .as_ref()
+                    .map(|e| e.id.clone())
+                    .unwrap_or_default();
+                sources
+                    .sources
+                    .insert(own, pb::GrantSource { is_direct: true });
+                g.sources = Some(sources);
+            }
+            merged.push(g);
+        }
+        write_grants(&self.conn, sync, &merged)?;
+        self.edited.insert(sync.to_string());
+        Ok(())
+    }
+
+    /// Removes the direct grant `id` from `sync`. A grant also held through expansion loses only its direct source.
+    pub fn remove_grant(&mut self, sync: &str, id: &str) -> Result<Removal, C1zError> {
+        let Some(mut grant) = self.grant(sync, id)? else {
+            return Ok(Removal::Absent);
+        };
+        let own = grant
+            .entitlement
+            .as_ref()
+            .map(|e| e.id.clone())
+            .unwrap_or_default();
+        let inherited = grant
+            .sources
+            .as_ref()
+            .is_some_and(|s| s.sources.keys().any(|k| *k != own));
+        self.edited.insert(sync.to_string());
+        if inherited {
+            if let Some(s) = grant.sources.as_mut() {
+                s.sources.remove(&own);
+            }
+            self.conn
+                .execute(
+                    "UPDATE v1_grants SET data = ?1, expansion = NULL, needs_expansion = 0 \
+                     WHERE external_id = ?2 AND sync_id = ?3",
+                    params![grant.encode_to_vec(), id, sync],
+                )
+                .ctx("updating a grant")?;
+            return Ok(Removal::KeptInherited);
+        }
+        self.conn
+            .execute(
+                "DELETE FROM v1_grants WHERE external_id = ?1 AND sync_id = ?2",
+                params![id, sync],
+            )
+            .ctx("deleting a grant")?;
+        Ok(Removal::Deleted)
+    }
+
+    /// Recomputes the edited syncs' stats and writes the file atomically (temp file, fsync, rename).
+    /// Without edits the file is left untouched.
+    pub fn save(self) -> Result<PathBuf, C1zError> {
+        let C1zEditor {
+            conn,
+            path,
+            db,
+            edited,
+            _tmp,
+        } = self;
+        if edited.is_empty() {
+            return Ok(path);
+        }
+        for sync in &edited {
+            let stats = stats_json(&conn, sync)?;
+            conn.execute(
+                "UPDATE v1_sync_runs SET stats = ?1 WHERE sync_id = ?2",
+                params![stats, sync],
+            )
+            .ctx("updating sync stats")?;
+        }
+        conn.execute_batch("COMMIT").ctx("committing the edit")?;
+        conn.close().map_err(|(_, e)| C1zError::Sqlite {
+            context: "closing the edited db".into(),
+            source: e,
+        })?;
+        let tmp = suffixed(&path, &format!(".{}.tmp", std::process::id()));
+        let written = envelope::write_c1z(&db, &tmp, &path);
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SyncStore;
+
+    fn res(t: &str, id: &str) -> pb::Resource {
+        pb::Resource {
+            id: Some(pb::ResourceId {
+                resource_type: t.into(),
+                resource: id.into(),
+                baton_resource: false,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn grant(ent: &str, on: &pb::Resource, who: &pb::Resource) -> pb::Grant {
+        let pid = who.id.clone().unwrap();
+        pb::Grant {
+            id: pb::grant_id(ent, &pid.resource_type, &pid.resource),
+            entitlement: Some(pb::Entitlement {
+                id: ent.into(),
+                resource: Some(on.clone()),
+                ..Default::default()
+            }),
+            principal: Some(who.clone()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn edits_the_latest_sync_and_saves_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.c1z");
+        let repo = res("repository", "r1");
+        let alice = res("user", "a");
+        let bob = res("user", "b");
+        let read = "repository:r1:read";
+        let write = "repository:r1:write";
+        let mut store = SyncStore::open(&path).unwrap();
+        store.start_or_resume().unwrap();
+        store
+            .put_resources(&[repo.clone(), alice.clone(), bob.clone()])
+            .unwrap();
+        let mut inherited = grant(write, &repo, &bob);
+        inherited.sources = Some(pb::GrantSources {
+            sources: [(
+                "user_group:g:member".to_string(),
+                pb::GrantSource { is_direct: false },
+            )]
+            .into_iter()
+            .collect(),
+        });
+        store
+            .put_grants(&[grant(read, &repo, &alice), inherited])
+            .unwrap();
+        store.finish().unwrap();
+
+        let mut ed = C1zEditor::open(&path).unwrap();
+        let sync = ed.latest_full_sync().unwrap();
+        assert_eq!(
+            ed.remove_grant(&sync, &grant(read, &repo, &alice).id)
+                .unwrap(),
+            Removal::Deleted
+        );
+        assert_eq!(ed.remove_grant(&sync, "nope").unwrap(), Removal::Absent);
+        ed.upsert_grants(
+            &sync,
+            &[grant(write, &repo, &alice), grant(write, &repo, &bob)],
+        )
+        .unwrap();
+        ed.save().unwrap();
+
+        let ed = C1zEditor::open(&path).unwrap();
+        assert!(
+            ed.grant(&sync, &grant(read, &repo, &alice).id)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            ed.grant(&sync, &grant(write, &repo, &alice).id)
+                .unwrap()
+                .is_some()
+        );
+        let b = ed
+            .grant(&sync, &grant(write, &repo, &bob).id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.sources.unwrap().sources.len(),
+            2,
+            "direct + inherited source"
+        );
+        let stats: String = ed
+            .conn
+            .query_row(
+                "SELECT stats FROM v1_sync_runs WHERE sync_id = ?1",
+                [&sync],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(stats.contains("\"grants\":2"), "{stats}");
+        drop(ed);
+        let mut ed = C1zEditor::open(&path).unwrap();
+        assert_eq!(
+            ed.remove_grant(&sync, &grant(write, &repo, &bob).id)
+                .unwrap(),
+            Removal::KeptInherited
+        );
+    }
+}
