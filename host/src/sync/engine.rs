@@ -86,12 +86,19 @@ pub async fn run_sync(
     } else {
         tracing::info!(sync_id = %run.id, "starting a full sync");
     }
+    let stored = store.counts()?;
     let mut engine = Engine {
         instance,
         store: &mut store,
         state: &mut state,
         types: Vec::new(),
         expansion: ExpansionReport::default(),
+        seen: Counts {
+            resources: stored.resources,
+            entitlements: stored.entitlements,
+            grants: stored.grants,
+            requests: 0,
+        },
     };
     let mut last_checkpoint = Instant::now();
     while let Some(action) = engine.state.actions.last().cloned() {
@@ -100,17 +107,9 @@ pub async fn run_sync(
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             engine.store.checkpoint(&engine.state.to_token())?;
             last_checkpoint = Instant::now();
-            let c = engine.store.counts()?;
-            progress.update(
-                phase_name(action.operation),
-                &Counts {
-                    resources: c.resources,
-                    entitlements: c.entitlements,
-                    grants: c.grants,
-                    requests: requests(),
-                },
-            );
         }
+        engine.seen.requests = requests();
+        progress.update(phase_name(action.operation), &engine.seen);
     }
     let expansion = engine.expansion;
     store.checkpoint(&state.to_token())?;
@@ -144,6 +143,8 @@ struct Engine<'a> {
     /// Resource types of this sync, loaded lazily (needed to embed them in entitlements).
     types: Vec<pb::ResourceType>,
     expansion: ExpansionReport,
+    /// Objects listed so far (shown as progress; upserts of the same id count again).
+    seen: Counts,
 }
 
 impl Engine<'_> {
@@ -194,6 +195,7 @@ impl Engine<'_> {
             Operation::GrantExpansion => {
                 if self.state.needs_expansion {
                     self.expansion = expand::expand(self.store)?;
+                    self.seen.grants += self.expansion.created as u64;
                     tracing::info!(
                         created = self.expansion.created,
                         merged = self.expansion.merged,
@@ -248,6 +250,7 @@ impl Engine<'_> {
             stored.push(convert::resource(r));
         }
         self.store.put_resources(&stored)?;
+        self.seen.resources += stored.len() as u64;
         // Depth-first: the children of this page run before the parent's next page.
         if !page.next_token.is_empty() {
             self.state.actions.push(action.at(&page.next_token));
@@ -309,6 +312,7 @@ impl Engine<'_> {
             .map(|e| convert::entitlement(e, &resource, &self.types))
             .collect();
         self.store.put_entitlements(&items)?;
+        self.seen.entitlements += items.len() as u64;
         if !page.next_token.is_empty() {
             self.state.actions.push(action.at(&page.next_token));
         }
@@ -346,6 +350,7 @@ impl Engine<'_> {
         // Baton's readers need every principal as a resource; keep the listed version if there is one.
         self.store.put_resources_if_absent(&principals)?;
         self.store.put_grants(&grants)?;
+        self.seen.grants += grants.len() as u64;
         if !page.next_token.is_empty() {
             self.state.actions.push(action.at(&page.next_token));
         }
