@@ -97,6 +97,14 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        // Compiled components are cached on disk (wasmtime's cache, keyed by the component and
+        // the engine's settings), so later runs load the embedded plugin precompiled.
+        match wasmtime::Cache::new(wasmtime::CacheConfig::new()) {
+            Ok(cache) => {
+                config.cache(Some(cache));
+            }
+            Err(e) => tracing::debug!("compilation cache unavailable, compiling each run: {e}"),
+        }
         let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(e.to_string()))?;
 
         let mut linker = Linker::new(&engine);
