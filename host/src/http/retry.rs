@@ -9,11 +9,12 @@ use super::Method;
 /// Whether a response status is worth another attempt for `method`.
 ///
 /// 429 and 503 mean the server refused the request without acting on it, so any method may be
-/// repeated; 502 and 504 come from a proxy that may have forwarded it, so only idempotent ones.
+/// repeated; 500 (Bitbucket's transient "Something went wrong"), 502 and 504 may come after the
+/// request was acted on, so only idempotent ones.
 pub fn retryable_status(status: u16, method: Method) -> bool {
     match status {
         429 | 503 => true,
-        502 | 504 => method.is_idempotent(),
+        500 | 502 | 504 => method.is_idempotent(),
         _ => false,
     }
 }
@@ -92,7 +93,9 @@ mod tests {
         assert!(!retryable_status(504, Method::Patch));
         assert!(retryable_status(502, Method::Get));
         assert!(retryable_status(504, Method::Delete));
-        assert!(!retryable_status(500, Method::Get));
+        assert!(retryable_status(500, Method::Get));
+        assert!(!retryable_status(500, Method::Post));
+        assert!(!retryable_status(501, Method::Get));
         assert!(!retryable_status(401, Method::Get));
     }
 }
