@@ -26,6 +26,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Show what a .c1z file holds, with the Baton CLI's tables and JSON.
     Inspect(InspectArgs),
+    /// Grant an entitlement of the --file's latest sync to a principal (needs -p/--provisioning).
+    Grant(GrantArgs),
+    /// Revoke a grant of the --file's latest sync (needs -p/--provisioning).
+    Revoke(RevokeArgs),
+    /// Print per resource type whether the connector syncs and provisions it (baton_capabilities.json).
+    Capabilities(CapabilitiesArgs),
 }
 
 /// Flags shared by every command.
@@ -70,6 +76,18 @@ pub struct GlobalArgs {
     /// Allow provisioning (grant and revoke).
     #[arg(short = 'p', long, env = "BATON_PROVISIONING", global = true)]
     pub provisioning: bool,
+    /// One-shot grant (Baton): the entitlement id to grant, looked up in --file (needs -p).
+    #[arg(long, env = "BATON_GRANT_ENTITLEMENT", conflicts_with = "revoke_grant")]
+    pub grant_entitlement: Option<String>,
+    /// One-shot grant (Baton): the principal's resource id, looked up in --file.
+    #[arg(long, env = "BATON_GRANT_PRINCIPAL", requires = "grant_entitlement")]
+    pub grant_principal: Option<String>,
+    /// One-shot grant (Baton): the principal's resource type, for example `user` or `user_group`.
+    #[arg(long, env = "BATON_GRANT_PRINCIPAL_TYPE", requires = "grant_entitlement")]
+    pub grant_principal_type: Option<String>,
+    /// One-shot revoke (Baton): the grant id to revoke, looked up in --file (needs -p).
+    #[arg(long, env = "BATON_REVOKE_GRANT")]
+    pub revoke_grant: Option<String>,
     /// ConductorOne client id (service mode).
     #[arg(long, env = "BATON_CLIENT_ID", global = true)]
     pub client_id: Option<String>,
@@ -165,6 +183,39 @@ pub struct InspectArgs {
     pub output: OutputFormat,
 }
 
+/// `grant` flags.
+#[derive(Args)]
+pub struct GrantArgs {
+    /// The entitlement id, for example `repository:<project id>:<repo uuid>:write` (see `inspect entitlements`).
+    #[arg(long, env = "BATON_PROVISION_ENTITLEMENT")]
+    pub entitlement: String,
+    /// The principal as TYPE:ID, for example `user:{uuid}` or `user_group:{workspace uuid}:developers`.
+    #[arg(long, env = "BATON_PROVISION_PRINCIPAL")]
+    pub principal: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// `revoke` flags.
+#[derive(Args)]
+pub struct RevokeArgs {
+    /// The grant id (see `inspect grants`).
+    #[arg(long, env = "BATON_PROVISION_GRANT")]
+    pub grant: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// `capabilities` flags.
+#[derive(Args)]
+pub struct CapabilitiesArgs {
+    /// Output format: Baton's baton_capabilities.json (json) or a table.
+    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "json")]
+    pub output: OutputFormat,
+}
+
 /// What `inspect` shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InspectWhat {
@@ -186,7 +237,7 @@ pub enum InspectWhat {
     Diff,
 }
 
-/// Output formats of `inspect`.
+/// Output formats of `inspect`, `grant`, `revoke` and `capabilities`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Tables, like the baton CLI's console output.

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use connector_host::cli::{Cli, Command, GlobalArgs, LogFormat};
+use connector_host::cli::{Cli, Command, GlobalArgs, LogFormat, OutputFormat};
 use connector_host::commands;
 use connector_host::progress::Progress;
 use tracing_subscriber::EnvFilter;
@@ -31,6 +31,11 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let args = &cli.global;
     match &cli.command {
+        None | Some(Command::Sync) if commands::provision::from_baton_flags(args).is_some() => {
+            let request = commands::provision::from_baton_flags(args).expect("checked by the guard")?;
+            let report = commands::provision::run(args, request).await?;
+            print!("{}", commands::provision::render_text(&report));
+        }
         None | Some(Command::Sync) => {
             if args.client_id.is_some() || args.client_secret.is_some() || args.client_secret_file.is_some() {
                 anyhow::bail!(
@@ -45,11 +50,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Inspect(inspect)) => {
             print!("{}", commands::inspect::run(&args.file, inspect)?);
         }
+        Some(Command::Grant(grant)) => {
+            let (principal_type, principal_id) = commands::provision::parse_principal(&grant.principal)?;
+            let request = commands::provision::Request::Grant {
+                entitlement: grant.entitlement.clone(),
+                principal_type,
+                principal_id,
+            };
+            let report = commands::provision::run(args, request).await?;
+            print!("{}", render_provision(&report, grant.output));
+        }
+        Some(Command::Revoke(revoke)) => {
+            let request = commands::provision::Request::Revoke { grant: revoke.grant.clone() };
+            let report = commands::provision::run(args, request).await?;
+            print!("{}", render_provision(&report, revoke.output));
+        }
+        Some(Command::Capabilities(cap)) => {
+            print!("{}", commands::capabilities::run(args, cap).await?);
+        }
         Some(Command::Demo(demo)) => {
             print!("{}", commands::demo::run(args, demo).await?);
         }
     }
     Ok(())
+}
+
+fn render_provision(report: &commands::provision::Report, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Json => commands::provision::render_json(report),
+        OutputFormat::Table => commands::provision::render_text(report),
+    }
 }
 
 fn init_logging(args: &GlobalArgs) {

@@ -1,5 +1,7 @@
 //! What each subcommand does; `main.rs` only parses flags and dispatches here.
 
+pub mod capabilities;
 pub mod demo;
 pub mod inspect;
+pub mod provision;
 pub mod sync;
