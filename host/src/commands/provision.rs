@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::cli::GlobalArgs;
 use crate::http::HttpCapability;
-use crate::runtime::{CallError, Instance, Runtime, types as wit};
+use crate::runtime::{CallError, ErrorKind, Instance, Runtime, types as wit};
 use crate::settings::{self, SettingsError};
 use crate::sync::convert;
 
@@ -342,15 +342,14 @@ fn call_failed(verb: &str, e: CallError) -> anyhow::Error {
     let CallError::Connector(err) = e else {
         return anyhow!("{verb} failed: {e}; nothing is known to have changed, retry");
     };
-    // The error kind's type is not exported by `runtime`; its variant names are the contract's.
-    let hint = match format!("{:?}", err.kind).as_str() {
-        "Unauthenticated" => {
+    let hint = match err.kind {
+        ErrorKind::Unauthenticated => {
             " Check the credential flags (--username/--app-password, --token, --consumer-key/--consumer-secret)."
         }
-        "NotFound" => {
+        ErrorKind::NotFound => {
             " The object may have been deleted or renamed in Bitbucket since the sync: re-sync and retry."
         }
-        "RateLimited" | "Unavailable" => " Retry later.",
+        ErrorKind::RateLimited | ErrorKind::Unavailable => " Retry later.",
         _ => "",
     };
     anyhow!("{verb} failed: {}{hint}", err.message)

@@ -16,7 +16,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 pub use bindings::types;
-pub use instance::{CallError, Instance, LimitKind};
+pub use instance::{CallError, ConnectorError, ErrorKind, Instance, LimitKind};
 pub use state::TenantState;
 
 use crate::http::HttpCapability;
