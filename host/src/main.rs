@@ -45,7 +45,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let progress = Progress::new(true);
             let outcome = commands::sync::sync_to(args, &args.file, &progress).await?;
-            println!("{}", commands::sync::summary(&outcome));
+            // On a terminal a summary table; otherwise nothing but logs.
+            if std::io::stdout().is_terminal() {
+                println!("{}", commands::sync::summary(&outcome));
+            } else {
+                let c = &outcome.report.counts;
+                tracing::info!(
+                    file = %outcome.report.path.display(),
+                    resource_types = c.resource_types,
+                    resources = c.resources,
+                    entitlements = c.entitlements,
+                    grants = c.grants,
+                    expanded_grants = outcome.report.expansion.created,
+                    requests = outcome.requests_total,
+                    seconds = outcome.report.elapsed.as_secs_f64(),
+                    resumed = outcome.report.resumed,
+                    "sync finished"
+                );
+            }
         }
         Some(Command::Inspect(inspect)) => {
             print!("{}", commands::inspect::run(&args.file, inspect)?);
