@@ -41,7 +41,12 @@ pub struct GlobalArgs {
     #[arg(long, env = "BATON_USERNAME", global = true)]
     pub username: Option<String>,
     /// Atlassian API token (or a legacy app password) for --username.
-    #[arg(long, env = "BATON_APP_PASSWORD", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "BATON_APP_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
     pub app_password: Option<String>,
     /// File holding the API token or app password (for Kubernetes secret mounts).
     #[arg(long, env = "BATON_APP_PASSWORD_FILE", global = true)]
@@ -56,7 +61,12 @@ pub struct GlobalArgs {
     #[arg(long, env = "BATON_CONSUMER_KEY", global = true)]
     pub consumer_key: Option<String>,
     /// OAuth consumer secret.
-    #[arg(long, env = "BATON_CONSUMER_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "BATON_CONSUMER_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub consumer_secret: Option<String>,
     /// File holding the OAuth consumer secret.
     #[arg(long, env = "BATON_CONSUMER_SECRET_FILE", global = true)]
@@ -65,13 +75,24 @@ pub struct GlobalArgs {
     #[arg(long, env = "BATON_WORKSPACES", value_delimiter = ',', global = true)]
     pub workspaces: Vec<String>,
     /// Bitbucket API base URL; only this host (and its OAuth token host) is reachable.
-    #[arg(long, env = "BATON_BASE_URL", default_value = "https://api.bitbucket.org", global = true)]
+    #[arg(
+        long,
+        env = "BATON_BASE_URL",
+        default_value = "https://api.bitbucket.org",
+        global = true
+    )]
     pub base_url: String,
     /// Don't look up account status for users whose listing lacks it (status is then unspecified).
     #[arg(long, env = "BATON_SKIP_USER_STATUS", global = true)]
     pub skip_user_status: bool,
     /// The .c1z file to write (sync) or read (inspect).
-    #[arg(short = 'f', long, env = "BATON_FILE", default_value = "sync.c1z", global = true)]
+    #[arg(
+        short = 'f',
+        long,
+        env = "BATON_FILE",
+        default_value = "sync.c1z",
+        global = true
+    )]
     pub file: PathBuf,
     /// Allow provisioning (grant and revoke).
     #[arg(short = 'p', long, env = "BATON_PROVISIONING", global = true)]
@@ -83,7 +104,11 @@ pub struct GlobalArgs {
     #[arg(long, env = "BATON_GRANT_PRINCIPAL", requires = "grant_entitlement")]
     pub grant_principal: Option<String>,
     /// One-shot grant (Baton): the principal's resource type, for example `user` or `user_group`.
-    #[arg(long, env = "BATON_GRANT_PRINCIPAL_TYPE", requires = "grant_entitlement")]
+    #[arg(
+        long,
+        env = "BATON_GRANT_PRINCIPAL_TYPE",
+        requires = "grant_entitlement"
+    )]
     pub grant_principal_type: Option<String>,
     /// One-shot revoke (Baton): the grant id to revoke, looked up in --file (needs -p).
     #[arg(long, env = "BATON_REVOKE_GRANT")]
@@ -92,7 +117,12 @@ pub struct GlobalArgs {
     #[arg(long, env = "BATON_CLIENT_ID", global = true)]
     pub client_id: Option<String>,
     /// ConductorOne client secret (service mode).
-    #[arg(long, env = "BATON_CLIENT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "BATON_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub client_secret: Option<String>,
     /// File holding the ConductorOne client secret.
     #[arg(long, env = "BATON_CLIENT_SECRET_FILE", global = true)]
@@ -110,23 +140,61 @@ pub struct GlobalArgs {
     #[arg(long = "plugin-config", env = "BATON_PLUGIN_CONFIG", value_parser = parse_key_value, global = true)]
     pub plugin_config: Vec<(String, String)>,
     /// Memory limit of the plugin instance, in MiB.
-    #[arg(long, env = "BATON_MEMORY_LIMIT_MIB", default_value_t = 128, global = true)]
+    #[arg(
+        long,
+        env = "BATON_MEMORY_LIMIT_MIB",
+        default_value_t = 128,
+        global = true
+    )]
     pub memory_limit_mib: usize,
     /// CPU time one plugin call may use, in seconds (time waiting for HTTP not counted).
-    #[arg(long, env = "BATON_CPU_LIMIT_SECONDS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "BATON_CPU_LIMIT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
     pub cpu_limit_seconds: u64,
     /// Wall-clock time one plugin call may take, HTTP included, in seconds.
-    #[arg(long, env = "BATON_CALL_TIMEOUT_SECONDS", default_value_t = 900, global = true)]
+    #[arg(
+        long,
+        env = "BATON_CALL_TIMEOUT_SECONDS",
+        default_value_t = 900,
+        global = true
+    )]
     pub call_timeout_seconds: u64,
     /// Timeout of one HTTP request, in seconds.
-    #[arg(long, env = "BATON_HTTP_TIMEOUT_SECONDS", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "BATON_HTTP_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
     pub http_timeout_seconds: u64,
     /// Largest HTTP response body accepted, in MiB.
-    #[arg(long, env = "BATON_MAX_RESPONSE_MIB", default_value_t = 32, global = true)]
+    #[arg(
+        long,
+        env = "BATON_MAX_RESPONSE_MIB",
+        default_value_t = 32,
+        global = true
+    )]
     pub max_response_mib: usize,
-    /// Longest total time to wait in retries (rate limits, server errors) during one run, in seconds.
-    #[arg(long, env = "BATON_MAX_RETRY_WAIT_SECONDS", default_value_t = 900, global = true)]
+    /// Longest total time one request may wait in retries (rate limits, server errors), in seconds.
+    #[arg(
+        long,
+        env = "BATON_MAX_RETRY_WAIT_SECONDS",
+        default_value_t = 900,
+        global = true
+    )]
     pub max_retry_wait_seconds: u64,
+    /// First wait before retrying a rate-limited or failed request, in milliseconds; it doubles each retry.
+    #[arg(
+        long,
+        env = "BATON_RETRY_BACKOFF_BASE_MS",
+        default_value_t = 500,
+        global = true
+    )]
+    pub retry_backoff_base_ms: u64,
 }
 
 /// Log output formats.
@@ -179,7 +247,13 @@ pub struct InspectArgs {
     #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
     pub sync_id: Option<String>,
     /// Output format.
-    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "table")]
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
     pub output: OutputFormat,
 }
 
@@ -193,7 +267,13 @@ pub struct GrantArgs {
     #[arg(long, env = "BATON_PROVISION_PRINCIPAL")]
     pub principal: String,
     /// Output format.
-    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "table")]
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
     pub output: OutputFormat,
 }
 
@@ -204,7 +284,13 @@ pub struct RevokeArgs {
     #[arg(long, env = "BATON_PROVISION_GRANT")]
     pub grant: String,
     /// Output format.
-    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "table")]
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
     pub output: OutputFormat,
 }
 
@@ -212,7 +298,13 @@ pub struct RevokeArgs {
 #[derive(Args)]
 pub struct CapabilitiesArgs {
     /// Output format: Baton's baton_capabilities.json (json) or a table.
-    #[arg(short = 'o', long = "output-format", env = "BATON_OUTPUT_FORMAT", value_enum, default_value = "json")]
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "json"
+    )]
     pub output: OutputFormat,
 }
 

@@ -1,13 +1,13 @@
 //! connector-host: runs Baton connector components in a wasmtime sandbox, drives their sync and
 //! writes Baton-compatible `.c1z` files.
 
-pub mod credentials;
-pub mod http;
-pub mod secrets;
-pub mod runtime;
-pub mod progress;
-pub mod sync;
 pub mod cli;
 pub mod commands;
+pub mod credentials;
 pub mod embedded;
+pub mod http;
+pub mod progress;
+pub mod runtime;
+pub mod secrets;
 pub mod settings;
+pub mod sync;

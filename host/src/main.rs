@@ -32,12 +32,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let args = &cli.global;
     match &cli.command {
         None | Some(Command::Sync) if commands::provision::from_baton_flags(args).is_some() => {
-            let request = commands::provision::from_baton_flags(args).expect("checked by the guard")?;
+            let request =
+                commands::provision::from_baton_flags(args).expect("checked by the guard")?;
             let report = commands::provision::run(args, request).await?;
             print!("{}", commands::provision::render_text(&report));
         }
         None | Some(Command::Sync) => {
-            if args.client_id.is_some() || args.client_secret.is_some() || args.client_secret_file.is_some() {
+            if args.client_id.is_some()
+                || args.client_secret.is_some()
+                || args.client_secret_file.is_some()
+            {
                 anyhow::bail!(
                     "--client-id/--client-secret select ConductorOne service mode, which this build does not include yet; \
                      unset them (BATON_CLIENT_ID, BATON_CLIENT_SECRET) to run a one-shot sync into --file"
@@ -68,7 +72,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", commands::inspect::run(&args.file, inspect)?);
         }
         Some(Command::Grant(grant)) => {
-            let (principal_type, principal_id) = commands::provision::parse_principal(&grant.principal)?;
+            let (principal_type, principal_id) =
+                commands::provision::parse_principal(&grant.principal)?;
             let request = commands::provision::Request::Grant {
                 entitlement: grant.entitlement.clone(),
                 principal_type,
@@ -78,7 +83,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", render_provision(&report, grant.output));
         }
         Some(Command::Revoke(revoke)) => {
-            let request = commands::provision::Request::Revoke { grant: revoke.grant.clone() };
+            let request = commands::provision::Request::Revoke {
+                grant: revoke.grant.clone(),
+            };
             let report = commands::provision::run(args, request).await?;
             print!("{}", render_provision(&report, revoke.output));
         }
@@ -101,12 +108,16 @@ fn render_provision(report: &commands::provision::Report, format: OutputFormat) 
 
 fn init_logging(args: &GlobalArgs) {
     let filter = EnvFilter::try_new(&args.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let format = args.log_format.unwrap_or(if std::io::stderr().is_terminal() {
-        LogFormat::Console
-    } else {
-        LogFormat::Json
-    });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let format = args
+        .log_format
+        .unwrap_or(if std::io::stderr().is_terminal() {
+            LogFormat::Console
+        } else {
+            LogFormat::Json
+        });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Console => builder.init(),

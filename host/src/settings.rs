@@ -128,6 +128,7 @@ pub fn http_settings(args: &GlobalArgs, base: &Url) -> HttpSettings {
         max_response_bytes: args.max_response_mib << 20,
         request_timeout: Duration::from_secs(args.http_timeout_seconds),
         max_total_wait: Duration::from_secs(args.max_retry_wait_seconds),
+        backoff_base: Duration::from_millis(args.retry_backoff_base_ms.max(1)),
         ..HttpSettings::for_base_url(base.clone())
     }
 }

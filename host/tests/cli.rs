@@ -291,8 +291,16 @@ fn sync_against_the_simulator_then_inspect() {
     assert!(r.ok, "sync failed:\n{}", r.all());
     assert!(file.exists(), "the file was written");
     // Not on a terminal: no summary table, only logs, ending with the structured summary line.
-    assert!(r.stdout.trim().is_empty(), "stdout is not a terminal: {}", r.stdout);
-    assert!(r.stderr.contains("\"sync finished\""), "a closing log line: {}", r.stderr);
+    assert!(
+        r.stdout.trim().is_empty(),
+        "stdout is not a terminal: {}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("\"sync finished\""),
+        "a closing log line: {}",
+        r.stderr
+    );
     assert!(sim.request_log().total > 0);
 
     // inspect resources -o json: Baton's wrapper, every resource with its id and type.

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use connector_host::http::{HttpCapability, HttpSettings};
 use connector_host::runtime::{Limits, Plugin, Runtime};
@@ -46,7 +46,10 @@ pub fn http_for(base: &str) -> HttpCapability {
 
 /// Config entries from pairs.
 pub fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Small limits so limit tests finish quickly.
@@ -97,11 +100,16 @@ pub async fn sync_fixture(
     let plugin = load(shared_runtime(), FIXTURE_WASM);
     let text = fixture.to_string();
     let mut instance = plugin
-        .instantiate(&Limits::default(), http_for("http://127.0.0.1:9"), config(&[("fixture", &text)]))
+        .instantiate(
+            &Limits::default(),
+            http_for("http://127.0.0.1:9"),
+            config(&[("fixture", &text)]),
+        )
         .await?;
     let store = c1z::SyncStore::open(path)?;
     let progress = connector_host::progress::Progress::hidden();
-    connector_host::sync::run_sync(&mut instance, store, &Default::default(), &progress, &|| 0).await
+    connector_host::sync::run_sync(&mut instance, store, &Default::default(), &progress, &|| 0)
+        .await
 }
 
 /// Everything a finished sync holds, keyed by external id, with the protobuf bytes of each
@@ -122,7 +130,10 @@ pub struct Contents {
 pub fn contents(path: &std::path::Path) -> Contents {
     use prost::Message;
     let reader = c1z::C1zReader::open(path).expect("open c1z");
-    let sync = reader.latest_full_sync().expect("syncs").expect("a finished full sync");
+    let sync = reader
+        .latest_full_sync()
+        .expect("syncs")
+        .expect("a finished full sync");
     let id = sync.id.as_str();
     Contents {
         resource_types: reader
@@ -137,7 +148,10 @@ pub fn contents(path: &std::path::Path) -> Contents {
             .into_iter()
             .map(|r| {
                 let rid = r.id.clone().unwrap_or_default();
-                (format!("{}:{}", rid.resource_type, rid.resource), r.encode_to_vec())
+                (
+                    format!("{}:{}", rid.resource_type, rid.resource),
+                    r.encode_to_vec(),
+                )
             })
             .collect(),
         entitlements: reader
@@ -158,7 +172,10 @@ pub fn contents(path: &std::path::Path) -> Contents {
 /// Grant ids of the latest sync, each with its sources (entitlement id → is direct).
 pub fn grant_sources(path: &std::path::Path) -> BTreeMap<String, BTreeMap<String, bool>> {
     let reader = c1z::C1zReader::open(path).expect("open c1z");
-    let sync = reader.latest_full_sync().expect("syncs").expect("a finished full sync");
+    let sync = reader
+        .latest_full_sync()
+        .expect("syncs")
+        .expect("a finished full sync");
     reader
         .grants(&sync.id, None, None, None)
         .unwrap()
@@ -166,7 +183,12 @@ pub fn grant_sources(path: &std::path::Path) -> BTreeMap<String, BTreeMap<String
         .map(|g| {
             let sources = g
                 .sources
-                .map(|s| s.sources.into_iter().map(|(k, v)| (k, v.is_direct)).collect())
+                .map(|s| {
+                    s.sources
+                        .into_iter()
+                        .map(|(k, v)| (k, v.is_direct))
+                        .collect()
+                })
                 .unwrap_or_default();
             (g.id, sources)
         })

@@ -46,6 +46,9 @@ fn args(sim: &Simulator, file: &Path, creds: &[&str], extra: &[&str]) -> GlobalA
         file,
         "--max-retry-wait-seconds",
         "120",
+        // Short retry waits keep the 429 and 5xx tests quick; the policy is the same.
+        "--retry-backoff-base-ms",
+        "5",
     ];
     argv.extend_from_slice(creds);
     argv.extend_from_slice(extra);
@@ -600,7 +603,7 @@ fn admin_contents(
 /// retries, and every request succeeds once in the end.
 fn faulty_run_equals_clean_run(label: &str, fault_rate: f64, rate_limit: Option<RateLimit>) {
     let dir = tempfile::tempdir().unwrap();
-    let clean_sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
+    let clean_sim = Simulator::start(SimulatorConfig::new(Scale::Medium)).unwrap();
     let (clean, clean_outcome, _) = admin_contents(&clean_sim, &dir.path().join("clean.c1z"));
     let clean_requests = clean_sim.request_log().total;
     assert_eq!(clean_outcome.requests_total, clean_requests);
@@ -608,7 +611,7 @@ fn faulty_run_equals_clean_run(label: &str, fault_rate: f64, rate_limit: Option<
     let sim = Simulator::start(SimulatorConfig {
         fault_rate,
         rate_limit,
-        ..SimulatorConfig::new(Scale::Small)
+        ..SimulatorConfig::new(Scale::Medium)
     })
     .unwrap();
     let (faulty, _, took) = admin_contents(&sim, &dir.path().join("faulty.c1z"));

@@ -31,7 +31,11 @@ pub struct SyncOutcome {
 }
 
 /// Syncs into `output` with the flags' credentials and settings.
-pub async fn sync_to(args: &GlobalArgs, output: &Path, progress: &Progress) -> anyhow::Result<SyncOutcome> {
+pub async fn sync_to(
+    args: &GlobalArgs,
+    output: &Path,
+    progress: &Progress,
+) -> anyhow::Result<SyncOutcome> {
     let base = settings::base_url(args)?;
     // A custom plugin may need no Bitbucket credential; the embedded Bitbucket one always does.
     let credential = match settings::credential(args, &base) {
@@ -81,7 +85,11 @@ pub fn summary(outcome: &SyncOutcome) -> String {
          \n  resource types  {rt:>8}\n  resources       {res:>8}\n  entitlements    {ent:>8}\n  grants          {gr:>8}  ({exp} added by expansion)\n  requests        {req:>8}\n\n{table}",
         path = r.path.display(),
         secs = r.elapsed.as_secs_f64(),
-        resumed = if r.resumed { " (resumed an interrupted sync)" } else { "" },
+        resumed = if r.resumed {
+            " (resumed an interrupted sync)"
+        } else {
+            ""
+        },
         rt = c.resource_types,
         res = c.resources,
         ent = c.entitlements,
