@@ -9,9 +9,7 @@
 use serde_json::{Value, json};
 
 use crate::cli::{CapabilitiesArgs, GlobalArgs, OutputFormat};
-use crate::http::HttpCapability;
-use crate::runtime::{Runtime, types as wit};
-use crate::settings;
+use crate::runtime::types as wit;
 use crate::sync::convert;
 
 /// Baton's `Capability` enum names.
@@ -26,14 +24,7 @@ pub fn provisionable(rt: &wit::ResourceType) -> bool {
 
 /// Asks the plugin for its resource types (no credential, no request) and renders the capabilities.
 pub async fn run(args: &GlobalArgs, cap: &CapabilitiesArgs) -> anyhow::Result<String> {
-    let base = settings::base_url(args)?;
-    let config = settings::plugin_config(args, &base, None);
-    let http = HttpCapability::new(settings::http_settings(args, &base), None)?;
-    let runtime = Runtime::new()?;
-    let plugin = super::sync::load_plugin(&runtime, args)?;
-    let mut instance = plugin
-        .instantiate(&settings::limits(args), http, config)
-        .await?;
+    let mut instance = super::sync::prepare(args, false).await?.instance;
     let types = instance.resource_types().await?;
     Ok(match cap.output {
         OutputFormat::Json => {

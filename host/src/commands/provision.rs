@@ -15,9 +15,7 @@ use c1z::{C1zEditor, Removal};
 use serde_json::{Value, json};
 
 use crate::cli::GlobalArgs;
-use crate::http::HttpCapability;
-use crate::runtime::{CallError, ErrorKind, Instance, Runtime, types as wit};
-use crate::settings::{self, SettingsError};
+use crate::runtime::{CallError, ErrorKind, Instance, types as wit};
 use crate::sync::convert;
 
 /// What to provision.
@@ -322,19 +320,7 @@ fn stale_expansion_notes(
 
 /// Loads and instantiates the plugin with the flags' credential.
 async fn instantiate(args: &GlobalArgs) -> anyhow::Result<Instance> {
-    let base = settings::base_url(args)?;
-    let credential = match settings::credential(args, &base) {
-        Ok(c) => Some(c),
-        Err(SettingsError::NoCredentials) if args.plugin.is_some() => None,
-        Err(e) => return Err(e.into()),
-    };
-    let config = settings::plugin_config(args, &base, credential.as_ref());
-    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
-    let runtime = Runtime::new()?;
-    let plugin = super::sync::load_plugin(&runtime, args)?;
-    Ok(plugin
-        .instantiate(&settings::limits(args), http, config)
-        .await?)
+    Ok(super::sync::prepare(args, true).await?.instance)
 }
 
 /// A failed plugin call as an error that says what to do.

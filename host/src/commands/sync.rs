@@ -8,7 +8,7 @@ use crate::cli::GlobalArgs;
 use crate::embedded::{BITBUCKET_COMPONENT, BITBUCKET_PLUGIN_NAME};
 use crate::http::HttpCapability;
 use crate::progress::Progress;
-use crate::runtime::{Plugin, Runtime};
+use crate::runtime::{Instance, Plugin, Runtime};
 use crate::settings::{self, SettingsError};
 use crate::sync::{SyncOptions, SyncReport, run_sync};
 
@@ -30,29 +30,43 @@ pub struct SyncOutcome {
     pub requests_total: u64,
 }
 
+/// A plugin instance set up from the flags: credential, HTTP capability, configuration, limits.
+pub struct Prepared {
+    /// The instance.
+    pub instance: Instance,
+    /// Its HTTP capability (for request counters).
+    pub http: HttpCapability,
+}
+
+/// Loads the plugin and instantiates it with the flags' credential and settings. With
+/// `credential_needed` false (or a custom `--plugin`), missing credentials are allowed.
+pub async fn prepare(args: &GlobalArgs, credential_needed: bool) -> anyhow::Result<Prepared> {
+    let base = settings::base_url(args)?;
+    // A custom plugin may need no Bitbucket credential; the embedded Bitbucket one does to sync.
+    let credential = match settings::credential(args, &base) {
+        Ok(c) => Some(c),
+        Err(SettingsError::NoCredentials) if !credential_needed || args.plugin.is_some() => None,
+        Err(e) => return Err(e.into()),
+    };
+    let config = settings::plugin_config(args, &base, credential.as_ref());
+    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
+    let runtime = Runtime::new()?;
+    let plugin = load_plugin(&runtime, args)?;
+    let instance = plugin
+        .instantiate(&settings::limits(args), http.clone(), config)
+        .await?;
+    Ok(Prepared { instance, http })
+}
+
 /// Syncs into `output` with the flags' credentials and settings.
 pub async fn sync_to(
     args: &GlobalArgs,
     output: &Path,
     progress: &Progress,
 ) -> anyhow::Result<SyncOutcome> {
-    let base = settings::base_url(args)?;
-    // A custom plugin may need no Bitbucket credential; the embedded Bitbucket one always does.
-    let credential = match settings::credential(args, &base) {
-        Ok(c) => Some(c),
-        Err(SettingsError::NoCredentials) if args.plugin.is_some() => None,
-        Err(e) => return Err(e.into()),
-    };
-    let config = settings::plugin_config(args, &base, credential.as_ref());
-    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
-
-    let runtime = Runtime::new()?;
-    let plugin = load_plugin(&runtime, args)?;
-    let mut instance = plugin
-        .instantiate(&settings::limits(args), http.clone(), config)
-        .await?;
+    let Prepared { mut instance, http } = prepare(args, true).await?;
     let meta = instance.metadata().await?;
-    tracing::info!(plugin = plugin.name(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
+    tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
     instance
         .validate()
         .await
