@@ -473,3 +473,36 @@ fn wrong_password_exits_non_zero_mentions_401_and_writes_no_file() {
         "no file after a failed sync"
     );
 }
+
+#[test]
+fn an_unreachable_api_fails_with_a_message_naming_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1 of the loopback interface.
+    let r = run(
+        dir.path(),
+        &[
+            "--base-url",
+            "http://127.0.0.1:1",
+            "--username",
+            "someone@example.com",
+            "--app-password",
+            "not-a-real-token",
+            "--retry-backoff-base-ms",
+            "1",
+            "-f",
+            "out.c1z",
+        ],
+        &[],
+        &["not-a-real-token"],
+    );
+    assert!(!r.ok, "an unreachable API must fail the run");
+    assert!(
+        r.stderr.contains("127.0.0.1:1"),
+        "the error names the host: {}",
+        r.stderr
+    );
+    assert!(
+        !dir.path().join("out.c1z").exists(),
+        "no file that looks complete"
+    );
+}

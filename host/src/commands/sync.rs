@@ -90,26 +90,43 @@ pub async fn sync_to(
     })
 }
 
-/// A short human summary of a finished sync.
+/// A short human summary of a finished sync: counts per resource type, entitlements, grants,
+/// requests and time, then the per-endpoint request table.
 pub fn summary(outcome: &SyncOutcome) -> String {
     let r = &outcome.report;
     let c = &r.counts;
-    format!(
-        "Synced into {path} in {secs:.1}s{resumed}\n\
-         \n  resource types  {rt:>8}\n  resources       {res:>8}\n  entitlements    {ent:>8}\n  grants          {gr:>8}  ({exp} added by expansion)\n  requests        {req:>8}\n\n{table}",
-        path = r.path.display(),
-        secs = r.elapsed.as_secs_f64(),
-        resumed = if r.resumed {
+    let mut out = format!(
+        "Synced into {} in {:.1}s{}\n\n",
+        r.path.display(),
+        r.elapsed.as_secs_f64(),
+        if r.resumed {
             " (resumed an interrupted sync)"
         } else {
             ""
         },
-        rt = c.resource_types,
-        res = c.resources,
-        ent = c.entitlements,
-        gr = c.grants,
-        exp = r.expansion.created,
-        req = outcome.requests_total,
-        table = outcome.requests_table,
-    )
+    );
+    out.push_str("  resources by type\n");
+    for (resource_type, n) in resources_by_type(&r.path, &r.sync_id) {
+        out.push_str(&format!("    {resource_type:<14}{n:>8}\n"));
+    }
+    out.push_str(&format!(
+        "  {:<16}{:>8}\n  {:<16}{:>8}  ({} added by expansion)\n  {:<16}{:>8}\n\n{}",
+        "entitlements",
+        c.entitlements,
+        "grants",
+        c.grants,
+        r.expansion.created,
+        "requests",
+        outcome.requests_total,
+        outcome.requests_table,
+    ));
+    out
+}
+
+/// Resources of the sync per type, read back from the written file; empty if it can't be read.
+fn resources_by_type(path: &Path, sync_id: &str) -> Vec<(String, u64)> {
+    c1z::C1zReader::open(path)
+        .and_then(|reader| reader.count_by_type(c1z::reader::ObjectTable::Resources, sync_id))
+        .map(|counts| counts.into_iter().collect())
+        .unwrap_or_default()
 }
