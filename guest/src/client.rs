@@ -205,10 +205,10 @@ impl<T: Transport> Client<T> {
             let host = url_host(url);
             match e {
                 HttpError::Connection(m) => ConnectorError::Unavailable(format!(
-                    "could not reach {host} for {endpoint}: {m}"
+                    "could not reach {host} for {endpoint}: {m}; check --base-url and that this machine can reach it"
                 )),
                 HttpError::Timeout(m) => ConnectorError::Unavailable(format!(
-                    "{host} did not answer {endpoint} in time: {m}"
+                    "{host} did not answer {endpoint} in time: {m}; retry later, or raise --http-timeout-seconds"
                 )),
                 HttpError::Denied(m) => ConnectorError::InvalidArgument(format!(
                     "the host refused to send {endpoint} to {host}: {m}; check base-url"
