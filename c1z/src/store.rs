@@ -186,21 +186,32 @@ impl SyncStore {
                 token,
                 resumed: true,
             },
-            None => {
-                let id = ksuid::new_ksuid();
-                self.conn
-                    .execute(
-                        "INSERT INTO v1_sync_runs (sync_id, started_at, sync_token, sync_type, parent_sync_id, \
-                         grants_backfilled) VALUES (?1, ?2, '', 'full', '', 1)",
-                        params![id, timestamp::now_local()],
-                    )
-                    .ctx("starting a sync")?;
-                SyncRun {
-                    id,
-                    token: String::new(),
-                    resumed: false,
-                }
-            }
+            None => return self.start_new(),
+        };
+        self.sync_id = Some(run.id.clone());
+        self.begin()?;
+        Ok(run)
+    }
+
+    /// Starts a new full sync even if an unfinished one exists (for example one left by another tool,
+    /// whose checkpoint cannot be resumed); `finish` drops the abandoned one.
+    pub fn start_new(&mut self) -> Result<SyncRun, C1zError> {
+        if self.in_tx {
+            self.conn.execute_batch("ROLLBACK").ctx("rolling back")?;
+            self.in_tx = false;
+        }
+        let id = ksuid::new_ksuid();
+        self.conn
+            .execute(
+                "INSERT INTO v1_sync_runs (sync_id, started_at, sync_token, sync_type, parent_sync_id, \
+                 grants_backfilled) VALUES (?1, ?2, '', 'full', '', 1)",
+                params![id, timestamp::now_local()],
+            )
+            .ctx("starting a sync")?;
+        let run = SyncRun {
+            id,
+            token: String::new(),
+            resumed: false,
         };
         self.sync_id = Some(run.id.clone());
         self.begin()?;

@@ -242,3 +242,33 @@ async fn syncing_twice_into_one_file_keeps_the_previous_sync() {
         "at most two full syncs are kept"
     );
 }
+
+#[tokio::test]
+async fn an_unfinished_sync_with_a_foreign_checkpoint_is_abandoned_not_mixed_in() {
+    let f = world(&["g1"], &["u1"], vec![member("g1", "user", "u1")]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("foreign.c1z");
+    {
+        // Another tool left an unfinished sync with its own token format and a stray row.
+        let mut store = c1z::SyncStore::open(&path).unwrap();
+        store.start_or_resume().unwrap();
+        store
+            .put_resource_types(&[c1z::pb::ResourceType {
+                id: "stray".into(),
+                ..Default::default()
+            }])
+            .unwrap();
+        store
+            .checkpoint(r#"{"actions":[{"operation":"list-grants"}],"completed_actions_count":45}"#)
+            .unwrap();
+    }
+    let report = sync_fixture(&f, &path).await.unwrap();
+    assert!(!report.resumed, "a foreign checkpoint is not resumed");
+    let c = contents(&path);
+    assert!(
+        !c.resource_types.contains_key("stray"),
+        "{:?}",
+        c.resource_types.keys()
+    );
+    assert_eq!(c.grants.len(), 1);
+}

@@ -79,8 +79,17 @@ pub async fn run_sync(
     requests: &dyn Fn() -> u64,
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
-    let run = store.start_or_resume()?;
-    let mut state = SyncState::from_token(&run.token).map_err(SyncError::Resume)?;
+    let mut run = store.start_or_resume()?;
+    let mut state = match SyncState::from_token(&run.token) {
+        Ok(state) => state,
+        Err(why) => {
+            // An unfinished sync we cannot continue (another tool's, or another version's):
+            // start over in a new sync rather than mix with its rows.
+            tracing::warn!(sync_id = %run.id, "{why}; starting a new sync instead");
+            run = store.start_new()?;
+            SyncState::start()
+        }
+    };
     if run.resumed {
         tracing::info!(sync_id = %run.id, completed = state.completed_actions_count, "resuming the interrupted sync");
     } else {
