@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use connector_host::cli::{Cli, Command, GlobalArgs, LogFormat, OutputFormat};
 use connector_host::commands;
-use connector_host::progress::Progress;
+use connector_host::progress::{LogWriter, Progress};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -117,7 +117,8 @@ fn init_logging(args: &GlobalArgs) {
         });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_writer(|| LogWriter);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Console => builder.init(),

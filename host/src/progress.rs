@@ -1,7 +1,8 @@
 //! Live progress of a one-shot sync on a terminal: phase, counts, requests and elapsed time.
 //! When stderr is not a terminal nothing is drawn; logs carry the story.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,6 +18,27 @@ pub struct Counts {
     pub grants: u64,
     /// HTTP requests sent for the plugin.
     pub requests: u64,
+}
+
+/// The bar being drawn, if any: log lines are written around it, not through it.
+static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Where log lines go: stderr, with the live progress bar (if any) lifted while a line is written.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = ACTIVE_BAR.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write_all(buf))?,
+            None => std::io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// A progress display, or nothing when not on a terminal.
@@ -35,6 +57,7 @@ impl Progress {
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.enable_steady_tick(Duration::from_millis(120));
+            *ACTIVE_BAR.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
             bar
         });
         Progress {
@@ -67,6 +90,14 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+            ACTIVE_BAR.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        // A failed sync never reaches `finish`: clear the bar so the error is printed cleanly.
+        self.finish();
     }
 }
