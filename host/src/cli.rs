@@ -187,6 +187,15 @@ pub struct GlobalArgs {
         global = true
     )]
     pub max_retry_wait_seconds: u64,
+    /// Pace requests to this many an hour (after a minute's burst), to stay under Bitbucket's
+    /// hourly rate limit instead of running into it; 0 for no pacing.
+    #[arg(
+        long,
+        env = "BATON_REQUESTS_PER_HOUR",
+        default_value_t = 0,
+        global = true
+    )]
+    pub requests_per_hour: u32,
     /// First wait before retrying a rate-limited or failed request, in milliseconds; it doubles each retry.
     #[arg(
         long,

@@ -2,6 +2,7 @@
 //! credentials, size caps, timeouts, retries with backoff, and per-endpoint counters.
 
 mod allowlist;
+mod pacer;
 mod retry;
 mod stats;
 
@@ -59,6 +60,8 @@ pub struct HttpSettings {
     pub backoff_max: Duration,
     /// Longest total backoff waiting for one request before the last response is returned.
     pub max_total_wait: Duration,
+    /// Requests allowed per hour, paced evenly after a minute's burst; `None` for no pacing.
+    pub requests_per_hour: Option<u32>,
 }
 
 impl HttpSettings {
@@ -72,6 +75,7 @@ impl HttpSettings {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(600),
+            requests_per_hour: None,
         }
     }
 }
@@ -230,6 +234,7 @@ struct Inner {
     client: reqwest::Client,
     auth: Option<Authenticator>,
     stats: StatsRecorder,
+    pacer: Option<pacer::Pacer>,
 }
 
 impl fmt::Debug for HttpCapability {
@@ -308,12 +313,14 @@ impl HttpCapability {
             .build()
             .map_err(|e| HttpSetupError::Client(error_chain(&e)))?;
         let auth = credential.map(|c| Authenticator::new(c, client.clone()));
+        let pacer = settings.requests_per_hour.map(pacer::Pacer::new);
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
                 allow,
                 client,
                 auth,
+                pacer,
                 stats: StatsRecorder::default(),
             }),
         })
@@ -350,6 +357,21 @@ impl HttpCapability {
         let mut waited = Duration::ZERO;
         let mut refreshed_token = false;
         loop {
+            if let Some(pacer) = &self.inner.pacer {
+                match pacer.acquire(deadline).await {
+                    Some(paced) if !paced.is_zero() => {
+                        tracing::debug!(endpoint = %prepared.label, ?paced, "paced to the hourly request budget");
+                    }
+                    Some(_) => {}
+                    None => {
+                        return Err(HttpError::Timeout(format!(
+                            "{} {}: the hourly request budget (--requests-per-hour) has no room before the plugin call's time budget runs out",
+                            prepared.method,
+                            prepared.url.path()
+                        )));
+                    }
+                }
+            }
             let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
             self.inner.stats.update(&prepared.label, |e| {
                 // A rejected credential stops the attempt before anything is sent.

@@ -129,6 +129,7 @@ pub fn http_settings(args: &GlobalArgs, base: &Url) -> HttpSettings {
         request_timeout: Duration::from_secs(args.http_timeout_seconds),
         max_total_wait: Duration::from_secs(args.max_retry_wait_seconds),
         backoff_base: Duration::from_millis(args.retry_backoff_base_ms.max(1)),
+        requests_per_hour: (args.requests_per_hour > 0).then_some(args.requests_per_hour),
         ..HttpSettings::for_base_url(base.clone())
     }
 }

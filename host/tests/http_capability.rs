@@ -972,3 +972,34 @@ async fn debug_output_never_contains_secrets() {
     assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
     assert_eq!(secret.expose(), "SECRET-plain");
 }
+
+#[tokio::test]
+async fn requests_are_paced_to_the_hourly_budget() {
+    let (base, script) = scripted(vec![status(200), status(200), status(200)]).await;
+    // 60 an hour: a burst of one, then one a minute.
+    let settings = HttpSettings {
+        requests_per_hour: Some(60),
+        ..fast(&base)
+    };
+    let http = HttpCapability::new(settings, None).unwrap();
+    let url = base.join("/2.0/user").unwrap();
+    assert_eq!(
+        http.send(get(url.as_str()), None).await.unwrap().status,
+        200
+    );
+    // The next token comes in a minute: past this call's budget, so nothing is sent.
+    let deadline = Instant::now() + Duration::from_millis(200);
+    let err = http
+        .send(get(url.as_str()), Some(deadline))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, HttpError::Timeout(m) if m.contains("--requests-per-hour")),
+        "{err:?}"
+    );
+    assert_eq!(
+        script.hits.load(Ordering::SeqCst),
+        1,
+        "the paced request was not sent"
+    );
+}
