@@ -160,21 +160,26 @@ impl<T: Transport> Client<T> {
         url
     }
 
-    /// Resolves a `next` link (absolute, or relative to the base) and checks it stays on the
-    /// configured API host.
+    /// Resolves a `next` link (absolute, or relative to the base) onto the configured API host.
+    /// An absolute link naming another spelling of the host (`localhost` for `127.0.0.1`, `http`
+    /// behind a TLS proxy) keeps its path and query but goes to the configured base, so paging
+    /// never leaves it and never fails on how a server spells its own name.
     pub fn resolve_next(&self, next: &str, endpoint: &str) -> Result<String, ConnectorError> {
-        let url = if next.starts_with('/') {
-            format!("{}{next}", self.base)
-        } else {
-            next.to_string()
-        };
-        if url_host(&url).eq_ignore_ascii_case(url_host(&self.base))
-            && (url.starts_with("http://") || url.starts_with("https://"))
+        let path = if next.starts_with('/') {
+            next
+        } else if let Some(rest) = next
+            .strip_prefix("https://")
+            .or_else(|| next.strip_prefix("http://"))
         {
-            Ok(url)
+            rest.find('/').map(|i| &rest[i..]).unwrap_or("")
+        } else {
+            ""
+        };
+        if path.starts_with("/2.0/") || path.starts_with("/1.0/") {
+            Ok(format!("{}{path}", self.base))
         } else {
             Err(ConnectorError::Internal(format!(
-                "{endpoint} returned a next page link outside {}: {next}",
+                "{endpoint} returned a next page link that is not an API page of {}: {next}",
                 self.base
             )))
         }
@@ -369,10 +374,22 @@ mod tests {
             c.resolve_next("http://127.0.0.1:8080/2.0/x?page=2", "GET x")
                 .is_ok()
         );
+        // Another host's link is followed on the configured host, never elsewhere.
+        assert_eq!(
+            c.resolve_next("https://evil.example/2.0/x?page=3", "GET x")
+                .unwrap(),
+            "http://127.0.0.1:8080/2.0/x?page=3"
+        );
+        assert_eq!(
+            c.resolve_next("http://localhost:8080/1.0/groups/acme", "GET x")
+                .unwrap(),
+            "http://127.0.0.1:8080/1.0/groups/acme"
+        );
         assert!(
-            c.resolve_next("https://evil.example/2.0/x", "GET x")
+            c.resolve_next("https://evil.example/steal", "GET x")
                 .is_err()
         );
+        assert!(c.resolve_next("page=2", "GET x").is_err());
         assert_eq!(
             url_host("https://api.bitbucket.org/2.0/x"),
             "api.bitbucket.org"
