@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
 use crate::store::{decode, stats_json, suffixed, write_grants};
-use crate::{envelope, schema};
+use crate::envelope;
 
 /// An open, editable copy of a .c1z file.
 pub struct C1zEditor {
@@ -39,25 +39,7 @@ pub enum Removal {
 impl C1zEditor {
     /// Opens `path` (a v1 .c1z) for editing.
     pub fn open(path: &Path) -> Result<C1zEditor, C1zError> {
-        drop(envelope::open_v1(path)?);
-        let tmp = tempfile::Builder::new()
-            .prefix("c1z-edit-")
-            .tempdir()
-            .map_err(|e| C1zError::io("creating a temp dir for", path, e))?;
-        let db = tmp.path().join("sync.db");
-        envelope::decompress_to(path, &db)?;
-        let conn = Connection::open(&db).ctx("opening the decompressed database")?;
-        let missing = schema::missing_tables(&conn).map_err(|e| C1zError::NotSqlite {
-            path: path.into(),
-            detail: e.to_string(),
-        })?;
-        if !missing.is_empty() {
-            return Err(C1zError::MissingTables {
-                path: path.into(),
-                missing,
-            });
-        }
-        schema::ensure(&conn)?;
+        let envelope::Decompressed { conn, db, tmp } = envelope::open_copy(path, "c1z-edit-")?;
         conn.execute_batch("BEGIN").ctx("beginning the edit")?;
         Ok(C1zEditor {
             conn,

@@ -134,3 +134,41 @@ pub fn write_c1z(db: &Path, tmp: &Path, dest: &Path) -> Result<(), C1zError> {
     }
     Ok(())
 }
+
+/// A private, decompressed copy of a v1 .c1z: its SQLite connection, the database path, and the
+/// temp dir that holds it (removed when dropped, after the connection).
+pub struct Decompressed {
+    /// The connection to the copy.
+    pub conn: rusqlite::Connection,
+    /// The copy's database file.
+    pub db: std::path::PathBuf,
+    /// Keeps the copy alive; declared last so the connection closes first.
+    pub tmp: tempfile::TempDir,
+}
+
+/// Checks the envelope, decompresses `path` into a temp dir (named with `prefix`) and opens it,
+/// refusing databases that lack the c1z tables; the schema is brought up to date on the copy.
+pub fn open_copy(path: &Path, prefix: &str) -> Result<Decompressed, C1zError> {
+    use crate::error::SqlContext;
+    // Check the envelope before creating anything.
+    drop(open_v1(path)?);
+    let tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| C1zError::io("creating a temp dir for", path, e))?;
+    let db = tmp.path().join("sync.db");
+    decompress_to(path, &db)?;
+    let conn = rusqlite::Connection::open(&db).ctx("opening the decompressed database")?;
+    let missing = crate::schema::missing_tables(&conn).map_err(|e| C1zError::NotSqlite {
+        path: path.into(),
+        detail: e.to_string(),
+    })?;
+    if !missing.is_empty() {
+        return Err(C1zError::MissingTables {
+            path: path.into(),
+            missing,
+        });
+    }
+    crate::schema::ensure(&conn)?;
+    Ok(Decompressed { conn, db, tmp })
+}

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
 use crate::store::decode;
-use crate::{envelope, schema};
+use crate::envelope;
 
 /// A read-only view of one .c1z file.
 pub struct C1zReader {
@@ -82,30 +82,10 @@ fn sync_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SyncInfo> {
 impl C1zReader {
     /// Opens a v1 .c1z file; garbage, v3, corrupt or truncated payloads and non-c1z databases give typed errors.
     pub fn open(path: &Path) -> Result<C1zReader, C1zError> {
-        // Check the envelope before creating anything.
-        drop(envelope::open_v1(path)?);
-        let tmp = tempfile::Builder::new()
-            .prefix("c1z-read-")
-            .tempdir()
-            .map_err(|e| C1zError::io("creating a temp dir for", path, e))?;
-        let db = tmp.path().join("sync.db");
-        envelope::decompress_to(path, &db)?;
-        let conn = Connection::open(&db).ctx("opening the decompressed database")?;
-        let not_sqlite = |e: rusqlite::Error| C1zError::NotSqlite {
-            path: path.into(),
-            detail: e.to_string(),
-        };
-        let missing = schema::missing_tables(&conn).map_err(not_sqlite)?;
-        if !missing.is_empty() {
-            return Err(C1zError::MissingTables {
-                path: path.into(),
-                missing,
-            });
-        }
+        let envelope::Decompressed { conn, tmp, .. } = envelope::open_copy(path, "c1z-read-")?;
         // The copy is private and disposable: no journal, no fsync.
         conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             .ctx("setting pragmas")?;
-        schema::ensure(&conn)?;
         let reader = C1zReader {
             conn,
             path: path.to_path_buf(),
