@@ -294,7 +294,7 @@ impl Engine<'_> {
         Ok(next.is_none())
     }
 
-    async fn stored_resource(&self, action: &Action) -> Result<pb::Resource, SyncError> {
+    fn stored_resource(&self, action: &Action) -> Result<pb::Resource, SyncError> {
         self.store
             .resource(&action.resource_type_id, &action.resource_id)?
             .ok_or_else(|| {
@@ -306,7 +306,7 @@ impl Engine<'_> {
     }
 
     async fn list_entitlements(&mut self, action: Action) -> Result<bool, SyncError> {
-        let resource = self.stored_resource(&action).await?;
+        let resource = self.stored_resource(&action)?;
         let page = self
             .instance
             .list_entitlements(&convert::resource_back(&resource), &action.page_token)
@@ -329,7 +329,7 @@ impl Engine<'_> {
     }
 
     async fn list_grants(&mut self, action: Action) -> Result<bool, SyncError> {
-        let resource = self.stored_resource(&action).await?;
+        let resource = self.stored_resource(&action)?;
         let page = self
             .instance
             .list_grants(&convert::resource_back(&resource), &action.page_token)
