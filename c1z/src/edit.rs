@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use prost::Message;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::envelope;
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
 use crate::store::{decode, stats_json, suffixed, write_grants};
-use crate::envelope;
 
 /// An open, editable copy of a .c1z file.
 pub struct C1zEditor {

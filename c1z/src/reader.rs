@@ -8,10 +8,10 @@ use prost::Message;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use crate::envelope;
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
 use crate::store::decode;
-use crate::envelope;
 
 /// A read-only view of one .c1z file.
 pub struct C1zReader {
