@@ -4,9 +4,10 @@
 build:
     cargo build --release
 
-# Run every test: sandbox, sync engine, c1z, simulator, end to end.
+# Run every test: sandbox, sync engine, c1z, simulator, end to end, and the component's own.
 test:
     cargo test --workspace
+    cargo test --manifest-path guest/Cargo.toml
 
 # Sync the bundled Bitbucket simulator into demo.c1z.
 demo scale="small":
@@ -21,5 +22,5 @@ bench:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
-    cd guest && cargo clippy --target wasm32-wasip2 -- -D warnings
-    cd tests/guests && cargo clippy --target wasm32-wasip2 --workspace -- -D warnings
+    cd guest && cargo fmt --check && cargo clippy --target wasm32-wasip2 -- -D warnings && cargo clippy --all-targets -- -D warnings
+    cd tests/guests && cargo fmt --all --check && cargo clippy --target wasm32-wasip2 --workspace -- -D warnings
