@@ -349,12 +349,25 @@ and repository permissions (Bitbucket shows those to workspace admins only)",
     // ---- members and user status ----
 
     /// The workspace's members: `/permissions` (with roles) where permissions are readable,
-    /// falling back to `/members` when refused; `/members` elsewhere. Then the account status
-    /// of members whose listing lacks it, once per user per instance.
-    pub fn members(&mut self, ws: &Ws) -> Result<Rc<MemberList>, ConnectorError> {
-        if let Some(m) = self.members.get(&norm(&ws.uuid)) {
-            return Ok(m.clone());
+    /// falling back to `/members` when refused; `/members` elsewhere. With `look_up_status`, the
+    /// account status of members whose listing lacks it is then looked up, once per user per
+    /// instance (the user listing needs it; grants do not, as their principals are those users).
+    pub fn members(
+        &mut self,
+        ws: &Ws,
+        look_up_status: bool,
+    ) -> Result<Rc<MemberList>, ConnectorError> {
+        let list = match self.members.get(&norm(&ws.uuid)) {
+            Some(m) => m.clone(),
+            None => self.fetch_members(ws)?,
+        };
+        if look_up_status {
+            self.look_up_statuses(&list.members)?;
         }
+        Ok(list)
+    }
+
+    fn fetch_members(&mut self, ws: &Ws) -> Result<Rc<MemberList>, ConnectorError> {
         let q = [("pagelen", PAGELEN), ("fields", F_MEMBERS)];
         let mut list = MemberList::default();
         if self.can_read_permissions(ws) {
@@ -389,19 +402,18 @@ and repository permissions (Bitbucket shows those to workspace admins only)",
         // Deduplicate by uuid (a listing should not repeat, but be safe).
         let mut seen = HashSet::new();
         list.members.retain(|m| seen.insert(norm(&m.user.uuid)));
-        self.fill_statuses(&list.members)?;
+        for m in &list.members {
+            if let Some(st) = nonblank(&m.user.account_status) {
+                self.statuses
+                    .insert(norm(&m.user.uuid), Some(st.to_string()));
+            }
+        }
         let rc = Rc::new(list);
         self.members.insert(norm(&ws.uuid), rc.clone());
         Ok(rc)
     }
 
-    fn fill_statuses(&mut self, members: &[Membership]) -> Result<(), ConnectorError> {
-        for m in members {
-            if let Some(s) = nonblank(&m.user.account_status) {
-                self.statuses
-                    .insert(norm(&m.user.uuid), Some(s.to_string()));
-            }
-        }
+    fn look_up_statuses(&mut self, members: &[Membership]) -> Result<(), ConnectorError> {
         if self.settings.skip_user_status {
             if members.iter().any(|m| m.user.account_status.is_none()) {
                 self.warn_once(

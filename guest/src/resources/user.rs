@@ -107,7 +107,7 @@ pub fn list<T: Transport>(
     ws_uuid: &str,
 ) -> Result<Page<ResourceInfo>, ConnectorError> {
     let ws = c.workspace(ws_uuid)?;
-    let members = c.members(&ws)?;
+    let members = c.members(&ws, true)?;
     let parent = ResourceId::new(workspace::TYPE_ID, ws.uuid.clone());
     let mut seen = HashSet::new();
     let items = members

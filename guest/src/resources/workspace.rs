@@ -98,7 +98,7 @@ pub fn grants<T: Transport>(
 ) -> Result<Page<Grant>, ConnectorError> {
     let ws = c.workspace(&target.id.id)?;
     c.warn_unreadable(&ws);
-    let members = c.members(&ws)?;
+    let members = c.members(&ws, false)?;
     let mut items = Vec::new();
     for m in &members.members {
         let status = c.status_of(&m.user.uuid);

@@ -157,7 +157,17 @@ pub async fn run(args: &GlobalArgs, request: Request) -> anyhow::Result<Report> 
                 .iter()
                 .map(|g| {
                     let on = entitlement_resource(&editor, &sync, g, &ent);
-                    convert::grant(g, &on)
+                    // Embed the principal as the file lists it, as a sync does.
+                    let same = principal.id.as_ref().is_some_and(|id| {
+                        id.resource_type == g.principal.id.resource_type
+                            && id.resource == g.principal.id.id
+                    });
+                    let who = if same {
+                        principal.clone()
+                    } else {
+                        convert::resource(&g.principal)
+                    };
+                    convert::grant(g, &on, who)
                 })
                 .collect();
             let mut report = Report {

@@ -277,11 +277,14 @@ pub fn entitlement_back(e: &pb::Entitlement) -> wit::Entitlement {
     }
 }
 
-/// A plugin's grant as Baton's: a stub entitlement `{id, resource}`, the principal as given,
+/// A plugin's grant as Baton's: a stub entitlement `{id, resource}`, the principal resource,
 /// and the grant-expandable annotation when the principal's holders inherit it.
-pub fn grant(g: &wit::Grant, entitlement_resource: &pb::Resource) -> pb::Grant {
+pub fn grant(
+    g: &wit::Grant,
+    entitlement_resource: &pb::Resource,
+    principal: pb::Resource,
+) -> pb::Grant {
     let entitlement_id = entitlement_ref_id(&g.entitlement);
-    let principal = resource(&g.principal);
     let mut annotations = Vec::new();
     if let Some(x) = &g.expandable {
         annotations.push(

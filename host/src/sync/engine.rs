@@ -1,5 +1,6 @@
 //! The action loop.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,9 @@ use crate::runtime::{CallError, Instance};
 /// How many stored resources a walk takes per step.
 const WALK_PAGE: usize = 100;
 
+/// Principals kept resolved at once; far more than the users and groups of a large tenant.
+const PRINCIPAL_CACHE: usize = 100_000;
+
 /// Settings of one sync.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -24,8 +28,9 @@ pub struct SyncOptions {
 
 impl Default for SyncOptions {
     fn default() -> Self {
+        // Baton checkpoints at most every 10 s; a commit costs little, so a killed sync loses less.
         SyncOptions {
-            checkpoint_interval: Duration::from_secs(10),
+            checkpoint_interval: Duration::from_secs(2),
         }
     }
 }
@@ -108,6 +113,7 @@ pub async fn run_sync(
             grants: stored.grants,
             requests: 0,
         },
+        principals: HashMap::new(),
     };
     let mut last_checkpoint = Instant::now();
     while let Some(action) = engine.state.actions.last().cloned() {
@@ -154,6 +160,8 @@ struct Engine<'a> {
     expansion: ExpansionReport,
     /// Objects listed so far (shown as progress; upserts of the same id count again).
     seen: Counts,
+    /// Principals already resolved for grants, by (type, id).
+    principals: HashMap<(String, String), pb::Resource>,
 }
 
 impl Engine<'_> {
@@ -294,6 +302,33 @@ impl Engine<'_> {
         Ok(next.is_none())
     }
 
+    /// The principal to embed in a grant: the listed resource when the sync has one (so every
+    /// grant carries the same, listed version of its principal, whatever the plugin had cached
+    /// when it built the grant), else the plugin's version, which is then also stored.
+    fn principal(
+        &mut self,
+        given: &crate::runtime::types::ResourceInfo,
+        unlisted: &mut Vec<pb::Resource>,
+    ) -> Result<pb::Resource, SyncError> {
+        let key = (given.id.resource_type.clone(), given.id.id.clone());
+        if let Some(found) = self.principals.get(&key) {
+            return Ok(found.clone());
+        }
+        let resource = match self.store.resource(&key.0, &key.1)? {
+            Some(listed) => listed,
+            None => {
+                let r = convert::resource(given);
+                unlisted.push(r.clone());
+                r
+            }
+        };
+        if self.principals.len() >= PRINCIPAL_CACHE {
+            self.principals.clear();
+        }
+        self.principals.insert(key, resource.clone());
+        Ok(resource)
+    }
+
     fn stored_resource(&self, action: &Action) -> Result<pb::Resource, SyncError> {
         self.store
             .resource(&action.resource_type_id, &action.resource_id)?
@@ -336,7 +371,7 @@ impl Engine<'_> {
             .await?;
         self.check_token(&action, &page.next_token, "list-grants")?;
         let mut grants = Vec::with_capacity(page.items.len());
-        let mut principals = Vec::with_capacity(page.items.len());
+        let mut unlisted = Vec::new();
         for g in &page.items {
             let on = &g.entitlement.resource_ref;
             let entitlement_resource =
@@ -353,11 +388,11 @@ impl Engine<'_> {
             if g.expandable.is_some() {
                 self.state.needs_expansion = true;
             }
-            principals.push(convert::resource(&g.principal));
-            grants.push(convert::grant(g, &entitlement_resource));
+            let principal = self.principal(&g.principal, &mut unlisted)?;
+            grants.push(convert::grant(g, &entitlement_resource, principal));
         }
-        // Baton's readers need every principal as a resource; keep the listed version if there is one.
-        self.store.put_resources_if_absent(&principals)?;
+        // Baton's readers need every principal as a resource: store those never listed.
+        self.store.put_resources_if_absent(&unlisted)?;
         self.store.put_grants(&grants)?;
         self.seen.grants += grants.len() as u64;
         if !page.next_token.is_empty() {
