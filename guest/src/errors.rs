@@ -130,8 +130,8 @@ pub fn status_error(status: u16, endpoint: &str, body: &[u8], auth: AuthKind) ->
         ))),
         429 => ConnectorError::RateLimited(format!(
             "{endpoint} was rate limited by Bitbucket (HTTP 429) even after the host's retries; \
-Bitbucket allows about 1,000 API requests per hour per credential: sync fewer workspaces or \
-try again later"
+Bitbucket allows about 1,000 API requests per hour per credential: run again later (the sync \
+resumes where it stopped), pace requests with --requests-per-hour, or sync fewer workspaces"
         )),
         500..=599 => ConnectorError::Unavailable(with_detail(format!(
             "{endpoint} failed with HTTP {status}: Bitbucket is unavailable, try again later"
