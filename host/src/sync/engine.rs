@@ -117,14 +117,15 @@ pub async fn run_sync(
     };
     let mut last_checkpoint = Instant::now();
     while let Some(action) = engine.state.actions.last().cloned() {
-        let phase_done = engine.step(action.clone()).await?;
+        let operation = action.operation;
+        let phase_done = engine.step(action).await?;
         engine.state.completed_actions_count += 1;
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             engine.store.checkpoint(&engine.state.to_token())?;
             last_checkpoint = Instant::now();
         }
         engine.seen.requests = requests();
-        progress.update(phase_name(action.operation), &engine.seen);
+        progress.update(phase_name(operation), &engine.seen);
     }
     let expansion = engine.expansion;
     store.checkpoint(&state.to_token())?;
