@@ -96,7 +96,7 @@ pub fn summary(outcome: &SyncOutcome) -> String {
     let r = &outcome.report;
     let c = &r.counts;
     let mut out = format!(
-        "Synced into {} in {:.1}s{}\n\n",
+        "Synced into {} in {:.2}s{}\n\n",
         r.path.display(),
         r.elapsed.as_secs_f64(),
         if r.resumed {
