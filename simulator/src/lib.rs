@@ -149,6 +149,8 @@ pub(crate) struct AppState {
     pub(crate) oauth: Mutex<OAuthTokens>,
     pub(crate) member_status_in_listing: bool,
     pub(crate) oauth_token_ttl: Duration,
+    /// Endpoint templates answered 403 whoever asks (see `Simulator::refuse`).
+    pub(crate) refused: Mutex<std::collections::BTreeSet<String>>,
 }
 
 /// Issued OAuth tokens.
@@ -217,6 +219,7 @@ impl Simulator {
                 config.latency,
             )),
             log: Mutex::new(RequestLog::default()),
+            refused: Mutex::new(Default::default()),
             creds,
             oauth: Mutex::new(OAuthTokens::default()),
             member_status_in_listing: config.member_status_in_listing,
@@ -300,6 +303,13 @@ impl Simulator {
     /// Replaces the fault settings (and restarts their deterministic sequences).
     pub fn set_faults(&self, fault_rate: f64, rate_limit: Option<RateLimit>, latency: Duration) {
         lock(&self.state.faults).set(fault_rate, rate_limit, latency);
+    }
+
+    /// Answers these endpoint templates (as in the request log, e.g. `GET /1.0/groups/{workspace}`)
+    /// with 403 for every caller, as Bitbucket does when a token lacks a scope or an
+    /// organisation's policy blocks an API; an empty list lifts the refusal.
+    pub fn refuse(&self, endpoints: &[&str]) {
+        *lock(&self.state.refused) = endpoints.iter().map(|e| e.to_string()).collect();
     }
 
     /// A snapshot of the current state.

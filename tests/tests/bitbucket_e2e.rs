@@ -712,3 +712,94 @@ fn oauth_consumer_equals_admin_truth() {
         "the consumer secret leaked into the log"
     );
 }
+
+/// Grant ids of a file's latest sync, with whether each is held directly (listed by the
+/// connector) rather than only through grant expansion, and its entitlement id.
+fn grants_with_origin(path: &Path) -> BTreeMap<String, (String, bool)> {
+    let reader = c1z::C1zReader::open(path).expect("open c1z");
+    let sync = reader.latest_full_sync().expect("syncs").expect("a sync");
+    reader
+        .grants(&sync.id, None, None, None)
+        .expect("grants")
+        .into_iter()
+        .map(|g| {
+            let entitlement = g.entitlement.clone().map(|e| e.id).unwrap_or_default();
+            let direct = g
+                .sources
+                .as_ref()
+                .is_none_or(|s| s.sources.is_empty() || s.sources.contains_key(&entitlement));
+            (g.id, (entitlement, direct))
+        })
+        .collect()
+}
+
+#[test]
+fn refused_group_and_permission_listings_degrade_to_what_can_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean_sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
+    let clean = dir.path().join("clean.c1z");
+    sync_ok(
+        &args(&clean_sim, &clean, &strs(&admin_creds(&clean_sim)), &[]),
+        &clean,
+    );
+
+    // The same data, with three listings refused as a token without their scopes would see it.
+    let sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
+    sim.refuse(&[
+        "GET /1.0/groups/{workspace}",
+        "GET /2.0/workspaces/{workspace}/permissions",
+        "GET /1.0/group-privileges/{workspace}",
+    ]);
+    let out = dir.path().join("refused.c1z");
+    let (_, log) = sync_ok(&args(&sim, &out, &strs(&admin_creds(&sim)), &[]), &out);
+
+    // Lost: group memberships, workspace owners, and what members inherit through groups.
+    // Kept: everything else, including the groups' own project and repository grants (read
+    // per repository instead of from the group-privileges listing).
+    let expected: BTreeSet<String> = grants_with_origin(&clean)
+        .into_iter()
+        .filter(|(_, (entitlement, direct))| {
+            *direct
+                && !(entitlement.starts_with("user_group:") && entitlement.ends_with(":member"))
+                && !(entitlement.starts_with("workspace:") && entitlement.ends_with(":owner"))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let got: BTreeSet<String> = grants_with_origin(&out).into_keys().collect();
+    let mut report = String::new();
+    diff_sets(&mut report, "grants", &got, &expected);
+    assert!(report.is_empty(), "{report}");
+    assert!(
+        got.iter().any(|g| g.contains(":user_group:")),
+        "grants to groups are still synced"
+    );
+
+    let clean_ids = read_synced(&clean);
+    let synced = read_synced(&out);
+    let not_groups = |set: &BTreeSet<(String, String)>| -> BTreeSet<(String, String)> {
+        set.iter()
+            .filter(|(t, _)| t != "user_group")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        not_groups(&synced.resources),
+        not_groups(&clean_ids.resources)
+    );
+    assert!(synced.resources.is_subset(&clean_ids.resources));
+    assert!(synced.entitlements.is_subset(&clean_ids.entitlements));
+
+    for said in [
+        "refused the user group listing",
+        "refused the workspace permissions listing",
+        "legacy group privileges listing failed",
+    ] {
+        assert!(log.contains(said), "the log says {said:?}:\n{log}");
+    }
+    assert!(
+        sim.request_log()
+            .count("GET /2.0/repositories/{workspace}/{repo_slug}/permissions-config/groups")
+            > 0,
+        "repository group grants fall back to the per-repository listing"
+    );
+}

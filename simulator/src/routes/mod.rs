@@ -138,7 +138,12 @@ async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Resp
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let refused = lock(&st.refused).contains(&endpoint);
     let resp = match decision {
+        Decision::Pass if refused => {
+            ApiError::forbidden("Your credentials lack one or more required privilege scopes.")
+                .into_response()
+        }
         Decision::Pass => next.run(req).await,
         Decision::RateLimited => rate_limited(),
         Decision::Fault(s) => {
