@@ -749,19 +749,22 @@ fn refused_group_and_permission_listings_degrade_to_what_can_be_read() {
         "GET /1.0/groups/{workspace}",
         "GET /2.0/workspaces/{workspace}/permissions",
         "GET /1.0/group-privileges/{workspace}",
+        "GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/users",
     ]);
     let out = dir.path().join("refused.c1z");
     let (_, log) = sync_ok(&args(&sim, &out, &strs(&admin_creds(&sim)), &[]), &out);
 
-    // Lost: group memberships, workspace owners, and what members inherit through groups.
-    // Kept: everything else, including the groups' own project and repository grants (read
-    // per repository instead of from the group-privileges listing).
+    // Lost: group memberships, workspace owners, users' explicit project permissions, and what
+    // members inherit through groups. Kept: everything else, including the groups' own project
+    // and repository grants (read per repository instead of from the group-privileges listing).
     let expected: BTreeSet<String> = grants_with_origin(&clean)
         .into_iter()
-        .filter(|(_, (entitlement, direct))| {
+        .filter(|(id, (entitlement, direct))| {
             *direct
                 && !(entitlement.starts_with("user_group:") && entitlement.ends_with(":member"))
                 && !(entitlement.starts_with("workspace:") && entitlement.ends_with(":owner"))
+                && !(entitlement.starts_with("project:")
+                    && id[entitlement.len()..].starts_with(":user:"))
         })
         .map(|(id, _)| id)
         .collect();
@@ -793,6 +796,7 @@ fn refused_group_and_permission_listings_degrade_to_what_can_be_read() {
         "refused the user group listing",
         "refused the workspace permissions listing",
         "legacy group privileges listing failed",
+        "refused GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/users",
     ] {
         assert!(log.contains(said), "the log says {said:?}:\n{log}");
     }

@@ -97,7 +97,10 @@ pub fn user_grants_page<T: Transport>(
     } else {
         url.to_string()
     };
-    let (values, next) = c.client.get_page::<UserPermission>(&url, t.ep.list_users)?;
+    let (values, next) = match c.client.get_page::<UserPermission>(&url, t.ep.list_users) {
+        Ok(page) => page,
+        Err(e) => return refused_listing(c, t, t.ep.list_users, e),
+    };
     let parent = ResourceId::new(crate::resources::workspace::TYPE_ID, t.ws.uuid.clone());
     let mut grants = Vec::new();
     for v in values {
@@ -127,9 +130,10 @@ pub fn group_grants_page<T: Transport>(
     } else {
         url.to_string()
     };
-    let (values, next) = c
-        .client
-        .get_page::<GroupPermission>(&url, t.ep.list_groups)?;
+    let (values, next) = match c.client.get_page::<GroupPermission>(&url, t.ep.list_groups) {
+        Ok(page) => page,
+        Err(e) => return refused_listing(c, t, t.ep.list_groups, e),
+    };
     let mut grants = Vec::new();
     for v in values {
         let Some(level) = api::nonblank(&v.permission).filter(|l| rank(t.levels, l).is_some())
@@ -140,6 +144,30 @@ pub fn group_grants_page<T: Transport>(
         grants.push(Grant::new(&t.resource, level, principal));
     }
     Ok((grants, next))
+}
+
+/// A permission listing Bitbucket refused (403) in a workspace the credential administers, as
+/// happens when a token lacks a scope: that listing is skipped, said once per workspace and
+/// endpoint, and the sync goes on with what it can read. Other errors stop the sync.
+fn refused_listing<T: Transport>(
+    c: &mut Connector<T>,
+    t: &PermTarget,
+    endpoint: &str,
+    e: ConnectorError,
+) -> Result<(Vec<Grant>, Option<String>), ConnectorError> {
+    let ConnectorError::PermissionDenied(detail) = e else {
+        return Err(e);
+    };
+    c.warn_once(
+        &format!("refused:{}:{endpoint}", t.ws.uuid.to_ascii_lowercase()),
+        &format!(
+            "workspace '{}': Bitbucket refused {endpoint} ({detail}); those permissions are not \
+synced for it. Check that the credential has read:permission:bitbucket and the project and \
+repository read scopes",
+            t.ws.path()
+        ),
+    );
+    Ok((Vec::new(), None))
 }
 
 // ---- provisioning ----
