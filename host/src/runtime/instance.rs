@@ -141,7 +141,7 @@ macro_rules! guarded {
                 plugin: $self.plugin.clone(),
             });
         }
-        $self.arm();
+        arm(&mut $self.store, &$self.limits);
         let wall = $self.limits.wall_per_call;
         let result = {
             let $conn = &$self.connector;
@@ -172,9 +172,7 @@ impl Instance {
             // plugin's CPU time. Each busy stretch is bounded by the CPU limit instead.
             Ok(UpdateDeadline::Continue(ticks(cpu - used)))
         });
-        store.data_mut().call_started = Instant::now();
-        store.data_mut().host_time = Duration::ZERO;
-        store.set_epoch_deadline(ticks(cpu));
+        arm(&mut store, &limits);
         let instantiated = tokio::time::timeout(
             limits.wall_per_call,
             plugin.pre.instantiate_async(&mut store),
@@ -204,16 +202,6 @@ impl Instance {
     /// The plugin's name.
     pub fn plugin(&self) -> &str {
         &self.plugin
-    }
-
-    /// Arms the CPU deadline and the wall-clock budget seen by host calls.
-    fn arm(&mut self) {
-        let state = self.store.data_mut();
-        state.call_started = Instant::now();
-        state.host_time = Duration::ZERO;
-        state.call_deadline = Some(tokio::time::Instant::now() + self.limits.wall_per_call);
-        self.store
-            .set_epoch_deadline(ticks(self.limits.cpu_per_call));
     }
 
     /// Turns a guarded call's outcome into a value or a `CallError`, poisoning on traps.
@@ -317,6 +305,15 @@ impl Instance {
     ) -> Result<types::RevokeOutcome, CallError> {
         guarded!(self, "revoke", |c, s| c.call_revoke(s, grant))
     }
+}
+
+/// Arms a call: the CPU deadline, and the wall-clock budget that host calls see.
+fn arm(store: &mut Store<TenantState>, limits: &Limits) {
+    let state = store.data_mut();
+    state.call_started = Instant::now();
+    state.host_time = Duration::ZERO;
+    state.call_deadline = Some(tokio::time::Instant::now() + limits.wall_per_call);
+    store.set_epoch_deadline(ticks(limits.cpu_per_call));
 }
 
 /// Epoch ticks in a duration, at least one.
