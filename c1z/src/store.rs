@@ -516,6 +516,18 @@ impl SyncStore {
         .collect()
     }
 
+    /// Marks the current sync's expandable grants as expanded (`needs_expansion = 0`), as the
+    /// SDK leaves them once its expander has run; their `expansion` column is kept.
+    pub fn mark_expanded(&mut self) -> Result<usize, C1zError> {
+        let sync = self.current()?;
+        self.conn
+            .execute(
+                "UPDATE v1_grants SET needs_expansion = 0 WHERE sync_id = ?1 AND needs_expansion = 1",
+                [&sync],
+            )
+            .ctx("marking grants expanded")
+    }
+
     /// Resource types, resources, entitlements and grants of the current sync.
     pub fn counts(&self) -> Result<SyncCounts, C1zError> {
         counts_of(&self.conn, &self.current()?)

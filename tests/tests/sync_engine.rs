@@ -272,3 +272,32 @@ async fn an_unfinished_sync_with_a_foreign_checkpoint_is_abandoned_not_mixed_in(
     );
     assert_eq!(c.grants.len(), 1);
 }
+
+#[tokio::test]
+async fn expanded_grants_are_left_marked_as_expanded_like_the_sdk_does() {
+    let f = world(
+        &["g1", "g2"],
+        &["u1"],
+        vec![member("g1", "user", "u1"), nested("g2", "g1", false, &[])],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("marked.c1z");
+    sync_fixture(&f, &path).await.unwrap();
+    let reader = c1z::C1zReader::open(&path).unwrap();
+    let (pending, expandable): (i64, i64) = reader
+        .connection()
+        .query_row(
+            "SELECT coalesce(sum(needs_expansion), 0), count(expansion) FROM v1_grants",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        pending, 0,
+        "no grant is left pending expansion in a finished sync"
+    );
+    assert_eq!(
+        expandable, 1,
+        "the expandable grant keeps its expansion column"
+    );
+}

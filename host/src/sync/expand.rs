@@ -39,7 +39,8 @@ pub struct ExpansionReport {
     pub skipped_edges: usize,
 }
 
-/// Expands every grant of the current sync that asked for it, writing new and updated grants.
+/// Expands every grant of the current sync that asked for it, writing new and updated grants,
+/// then marks those grants expanded.
 pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
     let mut report = ExpansionReport::default();
     let mut edges = BTreeSet::new();
@@ -73,6 +74,7 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
         }
     }
     if edges.is_empty() {
+        store.mark_expanded()?;
         return Ok(report);
     }
 
@@ -200,6 +202,9 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
     for chunk in updated.chunks(10_000) {
         store.put_expanded_grants(chunk)?;
     }
+    // Written in the same transaction as the expanded grants: a kill before the next checkpoint
+    // rolls both back, and the expansion runs again on resume.
+    store.mark_expanded()?;
     Ok(report)
 }
 
