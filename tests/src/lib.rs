@@ -19,7 +19,7 @@ pub const WRONG_VERSION_WASM: &str = env!("WRONG_VERSION_WASM");
 
 /// Loads a test component, compiling it once per test binary (engines and plugins are shared
 /// by all tests of the binary; each test still gets fresh instances).
-pub fn load(_runtime: &Runtime, path: &str) -> Plugin {
+pub fn load(path: &str) -> Plugin {
     static PLUGINS: Mutex<BTreeMap<String, Plugin>> = Mutex::new(BTreeMap::new());
     let mut plugins = PLUGINS.lock().unwrap_or_else(|e| e.into_inner());
     plugins
@@ -97,7 +97,7 @@ pub async fn sync_fixture(
     fixture: &serde_json::Value,
     path: &std::path::Path,
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
-    let plugin = load(shared_runtime(), FIXTURE_WASM);
+    let plugin = load(FIXTURE_WASM);
     let text = fixture.to_string();
     let mut instance = plugin
         .instantiate(

@@ -7,19 +7,15 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use connector_host::runtime::{CallError, LimitKind, Plugin, Runtime};
+use connector_host::runtime::{CallError, LimitKind, Plugin};
 use connector_tests::{
     HOSTILE_WASM, SilentListener, WRONG_VERSION_WASM, config, http_for, load, quick_limits,
     shared_runtime,
 };
 
 /// Runs the hostile component's `validate` with `attack` and returns its report or the call error.
-async fn attack(
-    runtime: &Runtime,
-    base: &str,
-    pairs: &[(&str, &str)],
-) -> Result<String, CallError> {
-    let plugin = load(runtime, HOSTILE_WASM);
+async fn attack(base: &str, pairs: &[(&str, &str)]) -> Result<String, CallError> {
+    let plugin = load(HOSTILE_WASM);
     attack_with(&plugin, base, pairs).await
 }
 
@@ -60,7 +56,7 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<Option<String>>>>) {
 
 #[tokio::test]
 async fn an_infinite_loop_is_stopped_at_the_cpu_deadline() {
-    let plugin = load(shared_runtime(), HOSTILE_WASM);
+    let plugin = load(HOSTILE_WASM);
     let started = Instant::now();
     let err = attack_with(&plugin, "http://127.0.0.1:9", &[("attack", "spin")])
         .await
@@ -80,8 +76,7 @@ async fn an_infinite_loop_is_stopped_at_the_cpu_deadline() {
 
 #[tokio::test]
 async fn a_memory_bomb_stops_at_the_memory_limit() {
-    let runtime = shared_runtime().clone();
-    let err = attack(&runtime, "http://127.0.0.1:9", &[("attack", "memory-bomb")])
+    let err = attack("http://127.0.0.1:9", &[("attack", "memory-bomb")])
         .await
         .unwrap_err();
     match &err {
@@ -93,7 +88,6 @@ async fn a_memory_bomb_stops_at_the_memory_limit() {
 
 #[tokio::test]
 async fn a_request_to_a_host_off_the_allow_list_is_denied_and_never_sent() {
-    let runtime = shared_runtime().clone();
     let (allowed, _) = recording_server().await;
     let forbidden = SilentListener::start().await;
     let port = forbidden.addr.port();
@@ -107,7 +101,6 @@ async fn a_request_to_a_host_off_the_allow_list_is_denied_and_never_sent() {
         "https://evil.example.com/steal".to_string(),
     ] {
         let report = attack(
-            &runtime,
             &allowed,
             &[("attack", "forbidden-host"), ("target-url", &target)],
         )
@@ -125,7 +118,6 @@ async fn a_request_to_a_host_off_the_allow_list_is_denied_and_never_sent() {
 
 #[tokio::test]
 async fn a_guest_set_authorization_or_cookie_header_is_refused() {
-    let runtime = shared_runtime().clone();
     let (allowed, seen) = recording_server().await;
     for header in [
         "Authorization",
@@ -134,7 +126,6 @@ async fn a_guest_set_authorization_or_cookie_header_is_refused() {
         "Cookie",
     ] {
         let report = attack(
-            &runtime,
             &allowed,
             &[
                 ("attack", "auth-header"),
@@ -152,7 +143,6 @@ async fn a_guest_set_authorization_or_cookie_header_is_refused() {
     );
     // The same request without the header goes through: the refusal is about the header.
     let report = attack(
-        &runtime,
         &allowed,
         &[
             ("attack", "allowed-request"),
@@ -169,8 +159,7 @@ async fn the_guest_sees_no_environment_variables_or_arguments() {
     // Secrets live in the host's environment; the guest must not see any of it.
     // SAFETY: set before any thread of this test reads the environment.
     unsafe { std::env::set_var("BATON_APP_PASSWORD", "host-secret-value") };
-    let runtime = shared_runtime().clone();
-    let report = attack(&runtime, "http://127.0.0.1:9", &[("attack", "env")])
+    let report = attack("http://127.0.0.1:9", &[("attack", "env")])
         .await
         .unwrap();
     assert_eq!(report, "env=[] args=[]");
@@ -178,8 +167,7 @@ async fn the_guest_sees_no_environment_variables_or_arguments() {
 
 #[tokio::test]
 async fn the_guest_cannot_read_list_or_write_files() {
-    let runtime = shared_runtime().clone();
-    let report = attack(&runtime, "http://127.0.0.1:9", &[("attack", "files")])
+    let report = attack("http://127.0.0.1:9", &[("attack", "files")])
         .await
         .unwrap();
     assert_eq!(report, "read=false list=false list_root=false create=false");
@@ -187,11 +175,9 @@ async fn the_guest_cannot_read_list_or_write_files() {
 
 #[tokio::test]
 async fn the_guest_cannot_open_sockets_or_resolve_names() {
-    let runtime = shared_runtime().clone();
     let listener = SilentListener::start().await;
     let addr = listener.addr.to_string();
     let report = attack(
-        &runtime,
         "http://127.0.0.1:9",
         &[("attack", "socket"), ("socket-addr", &addr)],
     )
@@ -206,7 +192,7 @@ async fn the_guest_cannot_open_sockets_or_resolve_names() {
 async fn a_host_call_that_never_returns_is_cut_by_the_wall_clock_timeout() {
     // The guest parks in a WASI clock poll for a day: epochs never fire while it waits there,
     // so only the wall-clock timeout can end the call.
-    let plugin = load(shared_runtime(), HOSTILE_WASM);
+    let plugin = load(HOSTILE_WASM);
     let started = Instant::now();
     let err = attack_with(&plugin, "http://127.0.0.1:9", &[("attack", "sleep")])
         .await
@@ -224,7 +210,7 @@ async fn a_host_call_that_never_returns_is_cut_by_the_wall_clock_timeout() {
 
 #[tokio::test]
 async fn an_http_request_that_is_never_answered_ends_within_the_call_budget() {
-    let plugin = load(shared_runtime(), HOSTILE_WASM);
+    let plugin = load(HOSTILE_WASM);
     // Allowed, but it accepts connections and never answers.
     let hang = SilentListener::start().await;
     let base = format!("http://{}", hang.addr);
@@ -254,16 +240,15 @@ async fn an_http_request_that_is_never_answered_ends_within_the_call_budget() {
 
 #[tokio::test]
 async fn a_trapping_tenant_does_not_affect_another_running_at_the_same_time() {
-    let runtime = shared_runtime().clone();
     let (allowed, seen) = recording_server().await;
     let target = format!("{allowed}/x");
-    let crashing = attack(&runtime, &allowed, &[("attack", "panic")]);
-    let bombing = attack(&runtime, &allowed, &[("attack", "memory-bomb")]);
+    let crashing = attack(&allowed, &[("attack", "panic")]);
+    let bombing = attack(&allowed, &[("attack", "memory-bomb")]);
     let healthy_config = [
         ("attack", "allowed-request"),
         ("target-url", target.as_str()),
     ];
-    let healthy = attack(&runtime, &allowed, &healthy_config);
+    let healthy = attack(&allowed, &healthy_config);
     let (crashed, bombed, healthy) = tokio::join!(crashing, bombing, healthy);
     assert!(
         matches!(crashed, Err(CallError::Trap { .. })),
@@ -276,8 +261,7 @@ async fn a_trapping_tenant_does_not_affect_another_running_at_the_same_time() {
 
 #[tokio::test]
 async fn a_trapped_instance_refuses_further_calls() {
-    let runtime = shared_runtime().clone();
-    let plugin = load(&runtime, HOSTILE_WASM);
+    let plugin = load(HOSTILE_WASM);
     let mut instance = plugin
         .instantiate(
             &quick_limits(),
@@ -298,8 +282,7 @@ async fn a_trapped_instance_refuses_further_calls() {
 
 #[tokio::test]
 async fn a_component_built_for_another_contract_version_is_refused_by_name() {
-    let runtime = shared_runtime().clone();
-    let err = runtime
+    let err = shared_runtime()
         .load_plugin_file(std::path::Path::new(WRONG_VERSION_WASM))
         .err()
         .expect("a 0.2.0 component must be refused");
