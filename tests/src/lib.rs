@@ -194,3 +194,16 @@ pub fn grant_sources(path: &std::path::Path) -> BTreeMap<String, BTreeMap<String
         })
         .collect()
 }
+
+/// Re-executes the running test binary to run only its `child_sync` test, with `var` set to
+/// `value`: a sync in a process of its own, so a test can SIGKILL it for real. Its stdout is
+/// piped (the child prints `RESUMED=<bool>`), its stderr dropped.
+pub fn spawn_child_sync(var: &str, value: &std::ffi::OsStr) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().expect("test binary path"))
+        .args(["--exact", "child_sync", "--nocapture", "--test-threads=1"])
+        .env(var, value)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the child sync")
+}

@@ -7,7 +7,6 @@
 //! against a simulator the parent keeps running across the kill.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
@@ -15,7 +14,7 @@ use clap::Parser;
 use connector_host::cli::Cli;
 use connector_host::commands::sync::sync_to;
 use connector_host::progress::Progress;
-use connector_tests::contents;
+use connector_tests::{contents, spawn_child_sync};
 
 async fn sync(base_url: &str, user: &str, token: &str, out: &Path) -> bool {
     let argv = [
@@ -49,13 +48,7 @@ async fn child_sync() {
 }
 
 fn spawn_child(spec: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_sync", "--nocapture", "--test-threads=1"])
-        .env("BB_RESUME_CHILD", spec)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child")
+    spawn_child_sync("BB_RESUME_CHILD", spec.as_ref())
 }
 
 #[tokio::test]

@@ -4,10 +4,9 @@
 //! The sync runs in a child process (this test binary re-executed with `RESUME_CHILD` set), so it
 //! can be killed for real.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use connector_tests::{contents, sync_fixture};
+use connector_tests::{contents, spawn_child_sync, sync_fixture};
 use serde_json::{Value, json};
 
 fn slow_fixture() -> Value {
@@ -53,13 +52,7 @@ async fn child_sync() {
 }
 
 fn spawn_child(path: &std::path::Path) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_sync", "--nocapture", "--test-threads=1"])
-        .env("RESUME_CHILD", path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child")
+    spawn_child_sync("RESUME_CHILD", path.as_ref())
 }
 
 #[tokio::test]
