@@ -88,24 +88,12 @@ pub fn user_grants_page<T: Transport>(
     t: &PermTarget,
     url: &str,
 ) -> Result<(Vec<Grant>, Option<String>), ConnectorError> {
-    let url = if url.is_empty() {
-        t.url(
-            c,
-            &["users"],
-            &[("pagelen", PAGELEN), ("fields", F_PERM_USERS)],
-        )
-    } else {
-        url.to_string()
-    };
-    let (values, next) = match c.client.get_page::<UserPermission>(&url, t.ep.list_users) {
-        Ok(page) => page,
-        Err(e) => return refused_listing(c, t, t.ep.list_users, e),
-    };
+    let (values, next) =
+        listing_page::<T, UserPermission>(c, t, url, "users", F_PERM_USERS, t.ep.list_users)?;
     let parent = ResourceId::new(crate::resources::workspace::TYPE_ID, t.ws.uuid.clone());
     let mut grants = Vec::new();
     for v in values {
-        let Some(level) = api::nonblank(&v.permission).filter(|l| rank(t.levels, l).is_some())
-        else {
+        let Some(level) = explicit_level(t, &v.permission) else {
             continue;
         };
         let status = c.status_of(&v.user.uuid);
@@ -121,23 +109,11 @@ pub fn group_grants_page<T: Transport>(
     t: &PermTarget,
     url: &str,
 ) -> Result<(Vec<Grant>, Option<String>), ConnectorError> {
-    let url = if url.is_empty() {
-        t.url(
-            c,
-            &["groups"],
-            &[("pagelen", PAGELEN), ("fields", F_PERM_GROUPS)],
-        )
-    } else {
-        url.to_string()
-    };
-    let (values, next) = match c.client.get_page::<GroupPermission>(&url, t.ep.list_groups) {
-        Ok(page) => page,
-        Err(e) => return refused_listing(c, t, t.ep.list_groups, e),
-    };
+    let (values, next) =
+        listing_page::<T, GroupPermission>(c, t, url, "groups", F_PERM_GROUPS, t.ep.list_groups)?;
     let mut grants = Vec::new();
     for v in values {
-        let Some(level) = api::nonblank(&v.permission).filter(|l| rank(t.levels, l).is_some())
-        else {
+        let Some(level) = explicit_level(t, &v.permission) else {
             continue;
         };
         let principal = user_group::principal(c, &t.ws, &v.group.slug, v.group.name.as_deref());
@@ -146,17 +122,32 @@ pub fn group_grants_page<T: Transport>(
     Ok((grants, next))
 }
 
-/// A permission listing Bitbucket refused (403) in a workspace the credential administers, as
-/// happens when a token lacks a scope: that listing is skipped, said once per workspace and
-/// endpoint, and the sync goes on with what it can read. Other errors stop the sync.
-fn refused_listing<T: Transport>(
+/// A level this target knows (`none` and unknown values are not grants).
+fn explicit_level<'a>(t: &PermTarget, permission: &'a Option<String>) -> Option<&'a str> {
+    api::nonblank(permission).filter(|l| rank(t.levels, l).is_some())
+}
+
+/// One page of a `permissions-config/{users|groups}` listing: the first page when `url` is
+/// empty. A listing Bitbucket refused (403) in a workspace the credential administers, as
+/// happens when a token lacks a scope, is skipped: said once per workspace and endpoint, the
+/// sync goes on with what it can read. Other errors stop the sync.
+fn listing_page<T: Transport, V: serde::de::DeserializeOwned>(
     c: &mut Connector<T>,
     t: &PermTarget,
+    url: &str,
+    kind: &str,
+    fields: &str,
     endpoint: &str,
-    e: ConnectorError,
-) -> Result<(Vec<Grant>, Option<String>), ConnectorError> {
-    let ConnectorError::PermissionDenied(detail) = e else {
-        return Err(e);
+) -> Result<(Vec<V>, Option<String>), ConnectorError> {
+    let url = if url.is_empty() {
+        t.url(c, &[kind], &[("pagelen", PAGELEN), ("fields", fields)])
+    } else {
+        url.to_string()
+    };
+    let detail = match c.client.get_page::<V>(&url, endpoint) {
+        Ok(page) => return Ok(page),
+        Err(ConnectorError::PermissionDenied(detail)) => detail,
+        Err(e) => return Err(e),
     };
     c.warn_once(
         &format!("refused:{}:{endpoint}", t.ws.uuid.to_ascii_lowercase()),
