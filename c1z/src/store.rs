@@ -80,6 +80,13 @@ const UPSERT_RESOURCE_TYPE: &str = "INSERT INTO v1_resource_types (external_id, 
 const INSERT_RESOURCE: &str = "INSERT INTO v1_resources \
      (resource_type_id, external_id, parent_resource_type_id, parent_resource_id, data, sync_id, discovered_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/// The conflict clause of `put_resources`: replace only when the new parent sorts first or equal
+/// (no parent sorts before any parent).
+const UPSERT_RESOURCE_FIRST_PARENT_WINS: &str = "ON CONFLICT (external_id, sync_id) DO UPDATE SET \
+     data = excluded.data, parent_resource_type_id = excluded.parent_resource_type_id, \
+     parent_resource_id = excluded.parent_resource_id \
+     WHERE (coalesce(excluded.parent_resource_type_id, ''), coalesce(excluded.parent_resource_id, '')) \
+     <= (coalesce(v1_resources.parent_resource_type_id, ''), coalesce(v1_resources.parent_resource_id, ''))";
 const UPSERT_ENTITLEMENT: &str = "INSERT INTO v1_entitlements \
      (resource_type_id, resource_id, external_id, data, sync_id, discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
      ON CONFLICT (external_id, sync_id) DO UPDATE SET data = excluded.data";
@@ -257,12 +264,13 @@ impl SyncStore {
         Ok(())
     }
 
-    /// Upserts resources into the current sync.
+    /// Upserts resources into the current sync. A resource listed under several parents (a user
+    /// who belongs to several workspaces) keeps one: the listing whose parent sorts first (by type,
+    /// then id) wins, its row and its data together, so the parent columns and the message's
+    /// `parent_resource_id` always agree and the choice does not depend on the listing order.
+    /// A listing under the same parent (a resumed sync listing a page again) replaces the row.
     pub fn put_resources(&mut self, items: &[pb::Resource]) -> Result<(), C1zError> {
-        self.write_resources(
-            items,
-            "ON CONFLICT (external_id, sync_id) DO UPDATE SET data = excluded.data",
-        )
+        self.write_resources(items, UPSERT_RESOURCE_FIRST_PARENT_WINS)
     }
 
     /// Inserts resources not yet in the current sync (grant principals not otherwise listed); existing rows are kept.

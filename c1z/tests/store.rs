@@ -312,3 +312,47 @@ fn deterministic_encoding() {
         assert_eq!(r1.rows(t, &s1).unwrap(), r2.rows(t, &s2).unwrap());
     }
 }
+
+/// A user listed under three workspaces keeps one parent: the one that sorts first, in the
+/// columns and in the message alike, whatever order the listings came in.
+#[test]
+fn a_resource_listed_under_several_parents_keeps_the_first_sorting_one_in_columns_and_data() {
+    let parent_of = |order: &[&str]| -> (String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.c1z");
+        let mut store = SyncStore::open(&path).unwrap();
+        store.start_or_resume().unwrap();
+        for ws in order {
+            let mut alice = user("alice", &format!("Alice as listed in {ws}"));
+            alice.parent_resource_id = Some(rid("workspace", ws));
+            store.put_resources(&[alice]).unwrap();
+        }
+        // Listed again under its winning parent (a resumed page): replaced, same parent.
+        let stored = store.resource("user", "alice").unwrap().unwrap();
+        store.put_resources(&[stored]).unwrap();
+        store.checkpoint("").unwrap();
+        store.finish().unwrap();
+        let reader = C1zReader::open(&path).unwrap();
+        let (column, data): (String, Vec<u8>) = reader
+            .connection()
+            .query_row(
+                "SELECT parent_resource_id, data FROM v1_resources WHERE external_id = 'user:alice'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let decoded = pb::Resource::decode(data.as_slice()).unwrap();
+        let in_data = decoded.parent_resource_id.unwrap().resource;
+        assert_eq!(column, in_data, "columns and data disagree");
+        (column, decoded.display_name)
+    };
+    let a = parent_of(&["ws-c", "ws-a", "ws-b"]);
+    let b = parent_of(&["ws-b", "ws-c", "ws-a"]);
+    let c = parent_of(&["ws-a", "ws-b", "ws-c"]);
+    assert_eq!(
+        a,
+        ("ws-a".to_string(), "Alice as listed in ws-a".to_string())
+    );
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}

@@ -644,6 +644,8 @@ pub fn seed(scale: Scale, seed: u64) -> Dataset {
         }
     }
 
+    member_only_admin_access(&mut data, &admin);
+
     let access_token_workspace = data[0].slug.clone();
     let mut workspaces = vec![personal, empty];
     workspaces.extend(data);
@@ -673,5 +675,91 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
+    }
+}
+
+/// The admin credential's access in `partner-co`, which it does not administer (it is a plain
+/// member there): admin of one repository explicitly, and admin of one project through a group,
+/// and nothing else, so the sync must find exactly these through the caller's own permissions.
+fn member_only_admin_access(data: &mut [Workspace], admin: &str) {
+    let Some(ws) = data.iter_mut().find(|w| w.slug == "partner-co") else {
+        return;
+    };
+    for p in ws.projects.iter_mut() {
+        p.user_perms.retain(|p| p.principal != admin);
+    }
+    for r in ws.repositories.iter_mut() {
+        r.user_perms.retain(|p| p.principal != admin);
+    }
+    for g in ws.groups.iter_mut() {
+        g.members.retain(|m| m != admin);
+    }
+    // Small organisations have a single project there: give the scenario a second one, holding
+    // one repository moved out of the first.
+    let with_repos = |ws: &Workspace| {
+        ws.projects
+            .iter()
+            .filter(|p| ws.repositories.iter().any(|r| r.project == p.uuid))
+            .count()
+    };
+    if with_repos(ws) == 1 {
+        let uuid = format!("{{{}}}", "5ca1ab1e-0000-4000-8000-00000000a001");
+        if let Some(r) = ws.repositories.last_mut() {
+            r.project = uuid.clone();
+        }
+        ws.projects.push(Project {
+            uuid,
+            key: "REL".into(),
+            name: "Release Tooling".into(),
+            description: String::new(),
+            is_private: true,
+            user_perms: vec![],
+            group_perms: vec![],
+        });
+    }
+    let repos_of = |ws: &Workspace, project: &str| {
+        ws.repositories
+            .iter()
+            .filter(|r| r.project == project)
+            .count()
+    };
+    // The project of the administered repository keeps other repositories the caller cannot
+    // administer, so it cannot be mistaken for an administered project.
+    let mut by_size: Vec<(usize, String)> = ws
+        .projects
+        .iter()
+        .map(|p| (repos_of(ws, &p.uuid), p.uuid.clone()))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    by_size.sort();
+    let (Some((_, administered)), Some((_, with_one_admin_repo))) =
+        (by_size.first().cloned(), by_size.last().cloned())
+    else {
+        return;
+    };
+    if administered == with_one_admin_repo {
+        return;
+    }
+    if let Some(r) = ws
+        .repositories
+        .iter_mut()
+        .find(|r| r.project == with_one_admin_repo)
+    {
+        set_perm(&mut r.user_perms, admin, "admin");
+    }
+    let other = ws
+        .members
+        .iter()
+        .find(|m| m.user != admin && m.permission != "owner")
+        .map(|m| m.user.clone());
+    let slug = "release-managers".to_string();
+    ws.groups.push(Group {
+        slug: slug.clone(),
+        name: "Release Managers".into(),
+        permission: None,
+        members: std::iter::once(admin.to_string()).chain(other).collect(),
+    });
+    if let Some(p) = ws.projects.iter_mut().find(|p| p.uuid == administered) {
+        set_perm(&mut p.group_perms, &slug, "admin");
     }
 }

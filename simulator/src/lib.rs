@@ -15,6 +15,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod auth;
 pub mod data;
 pub mod faults;
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub use access::ReadRules;
 pub use data::Dataset;
 pub use faults::RateLimit;
 pub use log::{LoggedRequest, RequestLog};
@@ -83,6 +85,8 @@ pub struct SimulatorConfig {
     pub member_status_in_listing: bool,
     /// Lifetime of OAuth access tokens (`expires_in`); 7200 s by default.
     pub oauth_token_ttl: Duration,
+    /// The answers where the reference is silent on who may read an endpoint.
+    pub read_rules: ReadRules,
 }
 
 impl SimulatorConfig {
@@ -97,6 +101,7 @@ impl SimulatorConfig {
             port: 0,
             member_status_in_listing: false,
             oauth_token_ttl: Duration::from_secs(7200),
+            read_rules: ReadRules::default(),
         }
     }
 }
@@ -149,6 +154,7 @@ pub(crate) struct AppState {
     pub(crate) oauth: Mutex<OAuthTokens>,
     pub(crate) member_status_in_listing: bool,
     pub(crate) oauth_token_ttl: Duration,
+    pub(crate) read_rules: ReadRules,
     /// Endpoint templates answered 403 whoever asks (see `Simulator::refuse`).
     pub(crate) refused: Mutex<std::collections::BTreeSet<String>>,
 }
@@ -224,6 +230,7 @@ impl Simulator {
             oauth: Mutex::new(OAuthTokens::default()),
             member_status_in_listing: config.member_status_in_listing,
             oauth_token_ttl: config.oauth_token_ttl,
+            read_rules: config.read_rules,
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
         listener.set_nonblocking(true)?;
@@ -319,7 +326,7 @@ impl Simulator {
 
     /// The ground truth of the current state as seen by `view`.
     pub fn ground_truth(&self, view: View) -> GroundTruth {
-        truth::compute(&lock(&self.state.data), view)
+        truth::compute_with(&lock(&self.state.data), view, self.state.read_rules)
     }
 }
 

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::data::{Dataset, Workspace};
+use crate::access::{self, ReadRules};
+use crate::data::{Dataset, Project, Repository, Workspace};
 
 /// Which credential the sync ran with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,30 +43,46 @@ pub fn project_id(ws: &Workspace, project_uuid: &str) -> Option<String> {
         .map(|p| format!("{}:{}:{}", ws.uuid, p.uuid, p.key))
 }
 
-/// Computes the ground truth of `data` as seen by the credential `view`.
+/// Computes the ground truth of `data` as seen by the credential `view`, with the default rules.
 pub fn compute(data: &Dataset, view: View) -> GroundTruth {
+    compute_with(data, view, ReadRules::default())
+}
+
+/// Computes the ground truth of `data` as seen by the credential `view`, where the simulator
+/// answers by `rules`: every grant the credential can read is in it.
+pub fn compute_with(data: &Dataset, view: View, rules: ReadRules) -> GroundTruth {
     let mut t = GroundTruth::default();
     let caller = match view {
-        View::Admin | View::OAuth | View::AccessToken => &data.admin,
-        View::User => &data.non_admin,
+        View::Admin | View::OAuth => Some(data.admin.as_str()),
+        View::User => Some(data.non_admin.as_str()),
+        // The access token's bot: no permission endpoints.
+        View::AccessToken => None,
     };
     for ws in &data.workspaces {
-        let (visible, admin) = match view {
-            View::AccessToken => (ws.slug == data.access_token_workspace, false),
-            _ => match ws.role(caller) {
-                Some(role) => (true, role == "owner"),
-                None => (false, false),
-            },
+        let visible = match caller {
+            None => ws.slug == data.access_token_workspace,
+            Some(user) => ws.role(user).is_some(),
         };
-        if !visible {
-            continue;
+        if visible {
+            add_workspace(&mut t, data, ws, caller, rules);
         }
-        add_workspace(&mut t, data, ws, admin);
     }
     t
 }
 
-fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: bool) {
+fn add_workspace(
+    t: &mut GroundTruth,
+    data: &Dataset,
+    ws: &Workspace,
+    caller: Option<&str>,
+    rules: ReadRules,
+) {
+    // What the credential may read here (simulator/src/access.rs).
+    let reads_owners = caller.is_some();
+    let reads_groups = caller.is_some_and(|u| access::reads_legacy_groups(ws, u, rules));
+    let reads_project = |p: &Project| caller.is_some_and(|u| access::administers_project(ws, p, u));
+    let reads_repo = |r: &Repository| caller.is_some_and(|u| access::administers_repo(ws, r, u));
+
     t.resources.insert(("workspace".into(), ws.uuid.clone()));
     let ws_member = format!("workspace:{}:member", ws.uuid);
     let ws_owner = format!("workspace:{}:owner", ws.uuid);
@@ -78,11 +95,11 @@ fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: boo
                 .insert(u.uuid.clone(), u.account_status.clone());
         }
         t.grants.insert(format!("{ws_member}:user:{}", m.user));
-        if admin && m.permission == "owner" {
+        if reads_owners && m.permission == "owner" {
             t.grants.insert(format!("{ws_owner}:user:{}", m.user));
         }
     }
-    if admin {
+    if reads_groups {
         for g in &ws.groups {
             let gid = format!("{}:{}", ws.uuid, g.slug);
             t.resources.insert(("user_group".into(), gid.clone()));
@@ -93,12 +110,19 @@ fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: boo
             }
         }
     }
-    let group_members = |slug: &str| -> Vec<String> {
-        ws.groups
-            .iter()
-            .find(|g| g.slug == slug)
-            .map(|g| g.members.clone())
-            .unwrap_or_default()
+    // A grant to a group; its members hold it too after expansion, when their membership is known.
+    let group_grant = |t: &mut GroundTruth, ent: &str, slug: &str| {
+        t.resources
+            .insert(("user_group".into(), format!("{}:{slug}", ws.uuid)));
+        t.grants
+            .insert(format!("{ent}:user_group:{}:{slug}", ws.uuid));
+        if reads_groups {
+            for g in ws.groups.iter().filter(|g| g.slug == slug) {
+                for m in &g.members {
+                    t.grants.insert(format!("{ent}:user:{m}"));
+                }
+            }
+        }
     };
     for p in &ws.projects {
         let pid = format!("{}:{}:{}", ws.uuid, p.uuid, p.key);
@@ -106,7 +130,7 @@ fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: boo
         for slug in ["repository", "read", "write", "create-repo", "admin"] {
             t.entitlements.insert(format!("project:{pid}:{slug}"));
         }
-        if admin {
+        if reads_project(p) {
             for up in &p.user_perms {
                 t.grants.insert(format!(
                     "project:{pid}:{}:user:{}",
@@ -114,12 +138,11 @@ fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: boo
                 ));
             }
             for gp in &p.group_perms {
-                let ent = format!("project:{pid}:{}", gp.permission);
-                t.grants
-                    .insert(format!("{ent}:user_group:{}:{}", ws.uuid, gp.principal));
-                for m in group_members(&gp.principal) {
-                    t.grants.insert(format!("{ent}:user:{m}"));
-                }
+                group_grant(
+                    t,
+                    &format!("project:{pid}:{}", gp.permission),
+                    &gp.principal,
+                );
             }
         }
     }
@@ -134,6 +157,7 @@ fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: boo
         for slug in ["read", "write", "admin"] {
             t.entitlements.insert(format!("repository:{rid}:{slug}"));
         }
+        let admin = reads_repo(r);
         if admin {
             for up in &r.user_perms {
                 t.grants.insert(format!(
@@ -141,13 +165,16 @@ fn add_workspace(t: &mut GroundTruth, data: &Dataset, ws: &Workspace, admin: boo
                     up.permission, up.principal
                 ));
             }
+        }
+        // Group grants: from the repository's own listing (admins), or from the workspace's
+        // group privileges (whoever may read the 1.0 group API).
+        if admin || reads_groups {
             for gp in &r.group_perms {
-                let ent = format!("repository:{rid}:{}", gp.permission);
-                t.grants
-                    .insert(format!("{ent}:user_group:{}:{}", ws.uuid, gp.principal));
-                for m in group_members(&gp.principal) {
-                    t.grants.insert(format!("{ent}:user:{m}"));
-                }
+                group_grant(
+                    t,
+                    &format!("repository:{rid}:{}", gp.permission),
+                    &gp.principal,
+                );
             }
         }
     }

@@ -4,6 +4,7 @@ mod common;
 
 use std::time::Duration;
 
+use bitbucket_simulator::access;
 use bitbucket_simulator::{RateLimit, Scale, Simulator, SimulatorConfig};
 use common::*;
 
@@ -133,39 +134,80 @@ fn auth_rules() {
     let w = data.ws_by_slug(&ws).unwrap();
     let key = &w.projects[0].key;
     let repo = &w.repositories[0].slug;
-    for p in [
-        format!("/2.0/workspaces/{ws}/permissions"),
-        format!("/2.0/workspaces/{ws}/projects/{key}/permissions-config/users"),
-        format!("/2.0/workspaces/{ws}/projects/{key}/permissions-config/groups"),
-        format!("/2.0/repositories/{ws}/{repo}/permissions-config/users"),
-        format!("/2.0/repositories/{ws}/{repo}/permissions-config/groups"),
-        format!("/1.0/groups/{ws}"),
-        format!("/1.0/group-privileges/{ws}"),
+    let nora = &c.user_uuid;
+    let p0 = &w.projects[0];
+    let r0 = &w.repositories[0];
+    let project_admin = access::administers_project(w, p0, nora);
+    let repo_admin = access::administers_repo(w, r0, nora);
+    for (p, member_reads) in [
+        // Any member reads the workspace's permissions.
+        (format!("/2.0/workspaces/{ws}/permissions"), true),
+        // permissions-config needs admin of the project or repository itself.
+        (
+            format!("/2.0/workspaces/{ws}/projects/{key}/permissions-config/users"),
+            project_admin,
+        ),
+        (
+            format!("/2.0/workspaces/{ws}/projects/{key}/permissions-config/groups"),
+            project_admin,
+        ),
+        (
+            format!("/2.0/repositories/{ws}/{repo}/permissions-config/users"),
+            repo_admin,
+        ),
+        (
+            format!("/2.0/repositories/{ws}/{repo}/permissions-config/groups"),
+            repo_admin,
+        ),
+        // The 1.0 group API: owners only, by default.
+        (format!("/1.0/groups/{ws}"), false),
+        (format!("/1.0/group-privileges/{ws}"), false),
     ] {
         assert_eq!(get(&sim, &p, &t).status, 403, "{p}");
         assert_eq!(get(&sim, &p, &Auth::admin(&c)).status, 200, "{p}");
         // The non-admin user is a plain member of this workspace.
-        assert_eq!(get(&sim, &p, &Auth::user(&c)).status, 403, "{p}");
+        let want = if member_reads { 200 } else { 403 };
+        assert_eq!(get(&sim, &p, &Auth::user(&c)).status, want, "{p}");
     }
-    // The non-admin user owns partner-co and may read its permissions; the admin there is only a member.
-    assert_eq!(
-        get(
-            &sim,
-            "/2.0/workspaces/partner-co/permissions",
-            &Auth::user(&c)
-        )
-        .status,
-        200
+    // The non-admin user owns partner-co; the admin there is a member who reads the workspace
+    // permissions, and the permissions of the project and repositories it administers.
+    for auth in [Auth::user(&c), Auth::admin(&c)] {
+        assert_eq!(
+            get(&sim, "/2.0/workspaces/partner-co/permissions", &auth).status,
+            200
+        );
+    }
+    let partner = data.ws_by_slug("partner-co").unwrap();
+    let own = get_all(
+        &sim,
+        "/2.0/user/workspaces/partner-co/permissions/repositories?pagelen=100",
+        &Auth::admin(&c),
     );
-    assert_eq!(
-        get(
-            &sim,
-            "/2.0/workspaces/partner-co/permissions",
-            &Auth::admin(&c)
-        )
-        .status,
-        403
-    );
+    let admin_repos: Vec<&str> = own
+        .iter()
+        .filter(|p| p["permission"] == "admin")
+        .map(|p| p["repository"]["uuid"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = partner
+        .repositories
+        .iter()
+        .filter(|r| access::administers_repo(partner, r, &c.admin_uuid))
+        .map(|r| r.uuid.as_str())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(admin_repos, expected);
+    for r in &partner.repositories {
+        let url = format!(
+            "/2.0/repositories/partner-co/{}/permissions-config/users",
+            r.slug
+        );
+        let want = if expected.contains(&r.uuid.as_str()) {
+            200
+        } else {
+            403
+        };
+        assert_eq!(get(&sim, &url, &Auth::admin(&c)).status, want, "{url}");
+    }
     assert_eq!(
         get(&sim, "/1.0/groups/partner-co", &Auth::admin(&c)).status,
         403

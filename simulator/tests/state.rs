@@ -4,7 +4,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use bitbucket_simulator::{Scale, Simulator, SimulatorConfig, View, truth};
+use bitbucket_simulator::access;
+use bitbucket_simulator::{ReadRules, Scale, Simulator, SimulatorConfig, View, truth};
 use common::*;
 
 #[test]
@@ -261,7 +262,8 @@ fn medium_scale_sizes() {
     let groups: usize = d.workspaces.iter().map(|w| w.groups.len()).sum();
     let projects: usize = d.workspaces.iter().map(|w| w.projects.len()).sum();
     let repos: usize = d.workspaces.iter().map(|w| w.repositories.len()).sum();
-    assert_eq!((groups, projects, repos), (30, 40, 600));
+    // The generated groups plus the member-only workspace's Release Managers.
+    assert_eq!((groups, projects, repos), (31, 40, 600));
     let grants = truth::explicit_grant_count(&d);
     assert!((850..=1150).contains(&grants), "{grants}");
     // Every user is in some workspace.
@@ -282,14 +284,14 @@ fn large_scale_sizes() {
     let groups: usize = d.workspaces.iter().map(|w| w.groups.len()).sum();
     let projects: usize = d.workspaces.iter().map(|w| w.projects.len()).sum();
     let repos: usize = d.workspaces.iter().map(|w| w.repositories.len()).sum();
-    assert_eq!((groups, projects, repos), (200, 300, 10_000));
+    assert_eq!((groups, projects, repos), (201, 300, 10_000));
     let grants = truth::explicit_grant_count(&d);
     assert!((13_500..=16_500).contains(&grants), "{grants}");
 }
 
 #[test]
 fn edge_cases_exist_at_every_scale() {
-    for scale in [Scale::Small, Scale::Medium] {
+    for scale in [Scale::Small, Scale::Medium, Scale::Large] {
         let d = bitbucket_simulator::seeded(scale, 42);
         let uuid_ok = |s: &str| {
             let b = s.as_bytes();
@@ -361,6 +363,51 @@ fn edge_cases_exist_at_every_scale() {
                     .any(|up| g.members.contains(&up.principal))
             })
         })));
+        // The member-only workspace: the admin administers one project (through a group) and one
+        // repository outside it, and every project whose repositories it all administers is one
+        // it administers (so its own repository permissions tell them apart without a 403).
+        let partner = d.ws_by_slug("partner-co").unwrap();
+        assert_eq!(partner.role(&d.admin), Some("member"));
+        let admin_projects: Vec<_> = partner
+            .projects
+            .iter()
+            .filter(|p| access::administers_project(partner, p, &d.admin))
+            .collect();
+        assert_eq!(admin_projects.len(), 1, "{scale:?}");
+        assert!(
+            admin_projects[0]
+                .user_perms
+                .iter()
+                .all(|p| p.principal != d.admin)
+        );
+        let admin_repos: Vec<_> = partner
+            .repositories
+            .iter()
+            .filter(|r| access::administers_repo(partner, r, &d.admin))
+            .collect();
+        assert!(
+            admin_repos
+                .iter()
+                .any(|r| r.project != admin_projects[0].uuid),
+            "{scale:?}"
+        );
+        for p in &partner.projects {
+            let repos: Vec<_> = partner
+                .repositories
+                .iter()
+                .filter(|r| r.project == p.uuid)
+                .collect();
+            let all_admin = !repos.is_empty()
+                && repos
+                    .iter()
+                    .all(|r| access::administers_repo(partner, r, &d.admin));
+            assert_eq!(
+                all_admin,
+                access::administers_project(partner, p, &d.admin),
+                "{scale:?} {}",
+                p.key
+            );
+        }
         for w in &d.workspaces {
             assert_eq!(w.slug, w.slug.to_lowercase());
             for r in &w.repositories {
@@ -377,21 +424,28 @@ fn edge_cases_exist_at_every_scale() {
     assert_eq!(a, b);
 }
 
-/// Walks the API like a connector would and rebuilds resources and (expanded) grants.
+/// Walks the API asking every listing, keeps whatever is answered (a 403 is what the credential
+/// may not read), and rebuilds resources and (expanded) grants.
 fn rebuild(sim: &Simulator, auth: &Auth) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
     let mut res = BTreeSet::new();
     let mut grants = BTreeSet::new();
     for wa in get_all(sim, "/2.0/user/workspaces?pagelen=100", auth) {
         let slug = wa["workspace"]["slug"].as_str().unwrap().to_string();
         let wsu = wa["workspace"]["uuid"].as_str().unwrap().to_string();
-        let admin = wa["administrator"].as_bool().unwrap();
         res.insert(("workspace".into(), wsu.clone()));
-        let src = if admin { "permissions" } else { "members" };
-        for m in get_all(
+        let members = get_all_readable(
             sim,
-            &format!("/2.0/workspaces/{slug}/{src}?pagelen=100"),
+            &format!("/2.0/workspaces/{slug}/permissions?pagelen=100"),
             auth,
-        ) {
+        )
+        .unwrap_or_else(|| {
+            get_all(
+                sim,
+                &format!("/2.0/workspaces/{slug}/members?pagelen=100"),
+                auth,
+            )
+        });
+        for m in members {
             let u = m["user"]["uuid"].as_str().unwrap();
             res.insert(("user".into(), u.to_string()));
             grants.insert(format!("workspace:{wsu}:member:user:{u}"));
@@ -400,9 +454,10 @@ fn rebuild(sim: &Simulator, auth: &Auth) -> (BTreeSet<(String, String)>, BTreeSe
             }
         }
         let mut group_members = std::collections::HashMap::new();
-        if admin {
-            let groups = get(sim, &format!("/1.0/groups/{slug}"), auth).json();
-            for g in groups.as_array().unwrap() {
+        let groups = get(sim, &format!("/1.0/groups/{slug}"), auth);
+        if groups.status != 403 {
+            assert_eq!(groups.status, 200, "{}", groups.text());
+            for g in groups.json().as_array().unwrap() {
                 let gid = format!("{wsu}:{}", g["slug"].as_str().unwrap());
                 res.insert(("user_group".into(), gid.clone()));
                 let ms: Vec<String> = g["members"]
@@ -417,20 +472,37 @@ fn rebuild(sim: &Simulator, auth: &Auth) -> (BTreeSet<(String, String)>, BTreeSe
                 group_members.insert(g["slug"].as_str().unwrap().to_string(), ms);
             }
         }
-        let add_perms = |grants: &mut BTreeSet<String>, ent_prefix: &str, base: &str| {
-            for up in get_all(sim, &format!("{base}/users?pagelen=100"), auth) {
+        let group_grant = |res: &mut BTreeSet<(String, String)>,
+                           grants: &mut BTreeSet<String>,
+                           ent: &str,
+                           s: &str| {
+            res.insert(("user_group".into(), format!("{wsu}:{s}")));
+            grants.insert(format!("{ent}:user_group:{wsu}:{s}"));
+            for m in group_members.get(s).into_iter().flatten() {
+                grants.insert(format!("{ent}:user:{m}"));
+            }
+        };
+        let add_perms = |res: &mut BTreeSet<(String, String)>,
+                         grants: &mut BTreeSet<String>,
+                         ent_prefix: &str,
+                         base: &str,
+                         with_groups: bool| {
+            let Some(users) = get_all_readable(sim, &format!("{base}/users?pagelen=100"), auth)
+            else {
+                return;
+            };
+            for up in users {
                 grants.insert(format!(
                     "{ent_prefix}:{}:user:{}",
                     up["permission"].as_str().unwrap(),
                     up["user"]["uuid"].as_str().unwrap()
                 ));
             }
-            for gp in get_all(sim, &format!("{base}/groups?pagelen=100"), auth) {
-                let s = gp["group"]["slug"].as_str().unwrap();
-                let ent = format!("{ent_prefix}:{}", gp["permission"].as_str().unwrap());
-                grants.insert(format!("{ent}:user_group:{wsu}:{s}"));
-                for m in &group_members[s] {
-                    grants.insert(format!("{ent}:user:{m}"));
+            if with_groups {
+                for gp in get_all(sim, &format!("{base}/groups?pagelen=100"), auth) {
+                    let s = gp["group"]["slug"].as_str().unwrap();
+                    let ent = format!("{ent_prefix}:{}", gp["permission"].as_str().unwrap());
+                    group_grant(res, grants, &ent, s);
                 }
             }
         };
@@ -444,28 +516,39 @@ fn rebuild(sim: &Simulator, auth: &Auth) -> (BTreeSet<(String, String)>, BTreeSe
             let pid = format!("{wsu}:{}:{key}", p["uuid"].as_str().unwrap());
             res.insert(("project".into(), pid.clone()));
             pids.insert(key.to_string(), pid.clone());
-            if admin {
-                add_perms(
-                    &mut grants,
-                    &format!("project:{pid}"),
-                    &format!("/2.0/workspaces/{slug}/projects/{key}/permissions-config"),
-                );
-            }
+            add_perms(
+                &mut res,
+                &mut grants,
+                &format!("project:{pid}"),
+                &format!("/2.0/workspaces/{slug}/projects/{key}/permissions-config"),
+                true,
+            );
         }
+        let privileges = get(sim, &format!("/1.0/group-privileges/{slug}"), auth);
+        let privileges = (privileges.status == 200).then(|| privileges.json());
         for r in get_all(sim, &format!("/2.0/repositories/{slug}?pagelen=100"), auth) {
             let pid = &pids[r["project"]["key"].as_str().unwrap()];
             let rid = format!("{pid}:{}", r["uuid"].as_str().unwrap());
+            let repo_slug = r["slug"].as_str().unwrap();
             res.insert(("repository".into(), rid.clone()));
             grants.insert(format!("project:{pid}:repository:repository:{rid}"));
-            if admin {
-                add_perms(
-                    &mut grants,
-                    &format!("repository:{rid}"),
-                    &format!(
-                        "/2.0/repositories/{slug}/{}/permissions-config",
-                        r["slug"].as_str().unwrap()
-                    ),
-                );
+            add_perms(
+                &mut res,
+                &mut grants,
+                &format!("repository:{rid}"),
+                &format!("/2.0/repositories/{slug}/{repo_slug}/permissions-config"),
+                true,
+            );
+            for p in privileges.iter().flat_map(|p| p.as_array().unwrap()) {
+                if p["repo"] == format!("{slug}/{repo_slug}").as_str() {
+                    let ent = format!("repository:{rid}:{}", p["privilege"].as_str().unwrap());
+                    group_grant(
+                        &mut res,
+                        &mut grants,
+                        &ent,
+                        p["group"]["slug"].as_str().unwrap(),
+                    );
+                }
             }
         }
     }
@@ -474,7 +557,18 @@ fn rebuild(sim: &Simulator, auth: &Auth) -> (BTreeSet<(String, String)>, BTreeSe
 
 #[test]
 fn ground_truth_matches_the_served_data() {
-    let sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
+    truth_matches_served_data(ReadRules::default());
+    truth_matches_served_data(ReadRules {
+        members_read_legacy_groups: true,
+    });
+}
+
+fn truth_matches_served_data(read_rules: ReadRules) {
+    let sim = Simulator::start(SimulatorConfig {
+        read_rules,
+        ..SimulatorConfig::new(Scale::Small)
+    })
+    .unwrap();
     let c = sim.credentials();
     for (view, auth) in [
         (View::Admin, Auth::admin(&c)),

@@ -12,21 +12,39 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::{ApiResult, require_admin, require_user_write, visible_ws};
+use super::{ApiResult, permission_user, require_owner, require_user_write, visible_ws};
+use crate::access;
 use crate::auth::Caller;
 use crate::data::{Dataset, Group, Repository, Workspace};
 use crate::render::{ApiError, member_v1, team_v1};
 use crate::{AppState, lock};
 
-fn ws_v1(data: &Dataset, caller: &Caller, id: &str) -> Result<usize, ApiError> {
+/// Resolves the 1.0 workspace (slug only) for reading: owners, and members when the rules say so.
+fn ws_v1(st: &AppState, data: &Dataset, caller: &Caller, id: &str) -> Result<usize, ApiError> {
+    let wi = ws_v1_slug(data, caller, id)?;
+    let user = permission_user(caller)?;
+    if !access::reads_legacy_groups(&data.workspaces[wi], user, st.read_rules) {
+        return Err(ApiError::forbidden(
+            "You do not have administrator access to this workspace.",
+        ));
+    }
+    Ok(wi)
+}
+
+/// Resolves the 1.0 workspace for changing group membership: owners only.
+fn ws_v1_write(data: &Dataset, caller: &Caller, id: &str) -> Result<usize, ApiError> {
+    let wi = ws_v1_slug(data, caller, id)?;
+    require_owner(data, caller, wi)?;
+    Ok(wi)
+}
+
+fn ws_v1_slug(data: &Dataset, caller: &Caller, id: &str) -> Result<usize, ApiError> {
     if id.starts_with('{') {
         return Err(ApiError::forbidden(
             "The 1.0 groups API requires the workspace slug, not its UUID.",
         ));
     }
-    let wi = visible_ws(data, caller, id)?;
-    require_admin(data, caller, wi)?;
-    Ok(wi)
+    visible_ws(data, caller, id)
 }
 
 fn group_v1(data: &Dataset, ws: &Workspace, g: &Group) -> Value {
@@ -53,7 +71,7 @@ pub(crate) async fn list(
     Path(ws_id): Path<String>,
 ) -> ApiResult {
     let data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &ws_id)?;
+    let wi = ws_v1(&st, &data, &caller, &ws_id)?;
     let ws = &data.workspaces[wi];
     let v: Vec<Value> = ws.groups.iter().map(|g| group_v1(&data, ws, g)).collect();
     Ok(Json(v).into_response())
@@ -66,7 +84,7 @@ pub(crate) async fn members(
     Path(p): Path<HashMap<String, String>>,
 ) -> ApiResult {
     let data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &p["workspace"])?;
+    let wi = ws_v1(&st, &data, &caller, &p["workspace"])?;
     let ws = &data.workspaces[wi];
     let g = &ws.groups[group_index(ws, &p["group_slug"])?];
     let v: Vec<Value> = g
@@ -85,7 +103,7 @@ pub(crate) async fn member_get(
     Path(p): Path<HashMap<String, String>>,
 ) -> ApiResult {
     let data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &p["workspace"])?;
+    let wi = ws_v1(&st, &data, &caller, &p["workspace"])?;
     let ws = &data.workspaces[wi];
     let g = &ws.groups[group_index(ws, &p["group_slug"])?];
     let u = data
@@ -103,7 +121,7 @@ pub(crate) async fn member_put(
     Path(p): Path<HashMap<String, String>>,
 ) -> ApiResult {
     let mut data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &p["workspace"])?;
+    let wi = ws_v1_write(&data, &caller, &p["workspace"])?;
     require_user_write(&caller)?;
     let gi = group_index(&data.workspaces[wi], &p["group_slug"])?;
     let id = &p["member"];
@@ -131,7 +149,7 @@ pub(crate) async fn member_delete(
     Path(p): Path<HashMap<String, String>>,
 ) -> ApiResult {
     let mut data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &p["workspace"])?;
+    let wi = ws_v1_write(&data, &caller, &p["workspace"])?;
     require_user_write(&caller)?;
     let gi = group_index(&data.workspaces[wi], &p["group_slug"])?;
     let id = &p["member"];
@@ -177,7 +195,7 @@ pub(crate) async fn privileges(
     Path(ws_id): Path<String>,
 ) -> ApiResult {
     let data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &ws_id)?;
+    let wi = ws_v1(&st, &data, &caller, &ws_id)?;
     let ws = &data.workspaces[wi];
     let v: Vec<Value> = ws
         .repositories
@@ -194,7 +212,7 @@ pub(crate) async fn privileges_repo(
     Path(p): Path<HashMap<String, String>>,
 ) -> ApiResult {
     let data = lock(&st.data);
-    let wi = ws_v1(&data, &caller, &p["workspace"])?;
+    let wi = ws_v1(&st, &data, &caller, &p["workspace"])?;
     let ws = &data.workspaces[wi];
     let ri = ws
         .repo_index(&p["repo_slug"])

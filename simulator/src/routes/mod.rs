@@ -16,6 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::access;
 use crate::auth::Caller;
 use crate::data::Dataset;
 use crate::faults::Decision;
@@ -35,6 +36,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route(
             "/2.0/user/workspaces/{workspace}/permission",
             get(user::permission),
+        )
+        .route(
+            "/2.0/user/workspaces/{workspace}/permissions/repositories",
+            get(user::repository_permissions),
         )
         .route("/2.0/users/{selected_user}", get(user::other))
         .route("/2.0/workspaces/{workspace}", get(workspaces::get_ws))
@@ -166,21 +171,22 @@ pub(crate) fn visible_ws(data: &Dataset, caller: &Caller, id: &str) -> Result<us
     if ok { Ok(wi) } else { Err(not_found()) }
 }
 
-/// Permission endpoints: the caller must administer (own) the workspace; access tokens never may.
-pub(crate) fn require_admin(data: &Dataset, caller: &Caller, wi: usize) -> Result<(), ApiError> {
-    match caller {
-        Caller::AccessToken => Err(ApiError::forbidden(
-            "Access tokens cannot be used to query or manipulate permissions.",
-        )),
-        Caller::User { uuid, .. } => {
-            if data.workspaces[wi].role(uuid) == Some("owner") {
-                Ok(())
-            } else {
-                Err(ApiError::forbidden(
-                    "You do not have administrator access to this workspace.",
-                ))
-            }
-        }
+/// The user behind a permission request; access tokens never may query or change permissions.
+pub(crate) fn permission_user(caller: &Caller) -> Result<&str, ApiError> {
+    caller.user().ok_or_else(|| {
+        ApiError::forbidden("Access tokens cannot be used to query or manipulate permissions.")
+    })
+}
+
+/// Workspace-wide permission endpoints that need the workspace's owner (1.0 group writes).
+pub(crate) fn require_owner(data: &Dataset, caller: &Caller, wi: usize) -> Result<(), ApiError> {
+    let user = permission_user(caller)?;
+    if access::owns(&data.workspaces[wi], user) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "You do not have administrator access to this workspace.",
+        ))
     }
 }
 

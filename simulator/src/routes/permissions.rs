@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::{ApiResult, require_admin, require_user_write, visible_ws};
+use super::{ApiResult, permission_user, require_user_write, visible_ws};
+use crate::access;
 use crate::auth::Caller;
 use crate::data::{Dataset, Perm, Workspace, set_perm};
 use crate::render::{ApiError, Ctx, enc};
@@ -55,7 +56,22 @@ fn resolve(
                 .ok_or_else(|| ApiError::not_found(&format!("Repository {r} not found")))?
         }
     };
-    require_admin(data, caller, wi)?;
+    // Reading and changing explicit permissions needs admin on the project or repository itself
+    // (explicit, through a group, through project admin, or as workspace owner).
+    let user = permission_user(caller)?;
+    let admin = match kind {
+        Kind::Project => access::administers_project(ws, &ws.projects[idx], user),
+        Kind::Repo => access::administers_repo(ws, &ws.repositories[idx], user),
+    };
+    if !admin {
+        let what = match kind {
+            Kind::Project => "project",
+            Kind::Repo => "repository",
+        };
+        return Err(ApiError::forbidden(&format!(
+            "You do not have admin access to this {what}."
+        )));
+    }
     Ok(Target { wi, idx })
 }
 

@@ -6,56 +6,21 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 
 use super::{ApiResult, visible_ws};
+use crate::access;
 use crate::auth::Caller;
 use crate::data::{Repository, Workspace};
 use crate::render::{ApiError, Ctx, matches_q, parse_q, repo_full};
 use crate::{AppState, lock};
 
-fn level(p: &str) -> u8 {
-    match p {
-        "read" => 1,
-        "write" => 2,
-        "create-repo" => 2,
-        "admin" => 3,
-        _ => 0,
-    }
-}
-
-/// The caller's explicit access level to a repository (owner 4, admin 3, write 2, read 1).
+/// The caller's access level to a repository (owner 4, admin 3, write 2, read 1), for `role`.
 fn caller_level(ws: &Workspace, r: &Repository, caller: &Caller) -> u8 {
     let Some(uuid) = caller.user() else {
         return 3;
     };
-    if ws.role(uuid) == Some("owner") {
+    if access::owns(ws, uuid) {
         return 4;
     }
-    let in_group = |slug: &str| {
-        ws.groups
-            .iter()
-            .any(|g| g.slug == slug && g.members.iter().any(|m| m == uuid))
-    };
-    let mut best = 0;
-    let project = ws.project_by_uuid(&r.project);
-    let lists = [
-        (Some(&r.user_perms), Some(&r.group_perms)),
-        (
-            project.map(|p| &p.user_perms),
-            project.map(|p| &p.group_perms),
-        ),
-    ];
-    for (users, groups) in lists {
-        for p in users.into_iter().flatten() {
-            if p.principal == uuid {
-                best = best.max(level(&p.permission));
-            }
-        }
-        for p in groups.into_iter().flatten() {
-            if in_group(&p.principal) {
-                best = best.max(level(&p.permission));
-            }
-        }
-    }
-    best
+    access::repo_level(ws, r, uuid)
 }
 
 /// `GET /2.0/repositories/{workspace}` (`q` on project.key/project.uuid/slug/name/uuid, `role`).

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use serde_json::json;
 
 use super::{ApiResult, visible_ws};
+use crate::access;
 use crate::auth::Caller;
 use crate::render::{
     ApiError, Ctx, matches_q, parse_q, user_condensed, user_full, workspace_base,
@@ -145,4 +146,61 @@ pub(crate) async fn other(
         .ok_or_else(|| ApiError::not_found(&format!("{id} is not a valid user")))?;
     let is_self = caller.user() == Some(u.uuid.as_str());
     Ok(ctx.respond(user_full(&ctx.base, u, is_self)))
+}
+
+/// `GET /2.0/user/workspaces/{workspace}/permissions/repositories`: the caller's effective
+/// permission on each repository it has been given access to (directly, through a group, through
+/// the project, or as workspace owner); no admin needed. `q` on `permission` and `repository.*`.
+pub(crate) async fn repository_permissions(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    ctx: Ctx,
+    Path(ws_id): Path<String>,
+) -> ApiResult {
+    let data = lock(&st.data);
+    let wi = visible_ws(&data, &caller, &ws_id)?;
+    let ws = &data.workspaces[wi];
+    let Some(uuid) = caller.user() else {
+        return Err(ApiError::forbidden(
+            "Access tokens have no repository permissions of their own.",
+        ));
+    };
+    let u = data.user(uuid).ok_or_else(ApiError::unauthorized)?;
+    let conds = parse_q(ctx.param("q").unwrap_or(""))?;
+    let mut rows = vec![];
+    for r in &ws.repositories {
+        let Some(permission) = access::level_name(access::repo_level(ws, r, uuid)) else {
+            continue;
+        };
+        let ok = matches_q(&conds, |f| match f {
+            "permission" => Some(permission.to_string()),
+            "repository.name" => Some(r.name.clone()),
+            "repository.full_name" => Some(format!("{}/{}", ws.slug, r.slug)),
+            "repository.uuid" => Some(r.uuid.clone()),
+            _ => None,
+        })?;
+        if ok {
+            rows.push((r, permission));
+        }
+    }
+    let v = ctx.page(rows.len(), |range| {
+        rows[range]
+            .iter()
+            .map(|(r, permission)| {
+                json!({
+                    "type": "repository_permission",
+                    "permission": permission,
+                    "user": user_condensed(&ctx.base, u),
+                    "repository": {
+                        "type": "repository",
+                        "name": r.name,
+                        "full_name": format!("{}/{}", ws.slug, r.slug),
+                        "uuid": r.uuid,
+                        "links": {"self": {"href": format!("{}/2.0/repositories/{}/{}", ctx.base, ws.slug, r.slug)}}
+                    }
+                })
+            })
+            .collect()
+    })?;
+    Ok(ctx.respond(v))
 }

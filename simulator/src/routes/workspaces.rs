@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
-use super::{ApiResult, require_admin, visible_ws};
+use super::{ApiResult, permission_user, visible_ws};
 use crate::auth::Caller;
 use crate::data::{Dataset, Membership, Workspace};
 use crate::render::{
@@ -77,8 +77,9 @@ fn listing(
 ) -> ApiResult {
     let data = lock(&st.data);
     let wi = visible_ws(&data, caller, ws_id)?;
+    // Every member may read the workspace's permissions (read:workspace:bitbucket, §1.6).
     if with_permission {
-        require_admin(&data, caller, wi)?;
+        permission_user(caller)?;
     }
     let ws = &data.workspaces[wi];
     let conds = parse_q(ctx.param("q").unwrap_or(""))?;
@@ -114,7 +115,7 @@ pub(crate) async fn members(
     listing(&st, &caller, &ctx, &ws_id, false)
 }
 
-/// `GET /2.0/workspaces/{workspace}/permissions` (with `permission`; admins only).
+/// `GET /2.0/workspaces/{workspace}/permissions` (with `permission`; any member, no access token).
 pub(crate) async fn permissions(
     State(st): State<Arc<AppState>>,
     caller: Caller,

@@ -153,6 +153,17 @@ pub fn get_all(sim: &Simulator, url: &str, auth: &Auth) -> Vec<Value> {
     out
 }
 
+/// Like `get_all`, but `None` when the first page is refused with 403 (what the credential
+/// may not read).
+pub fn get_all_readable(sim: &Simulator, url: &str, auth: &Auth) -> Option<Vec<Value>> {
+    let first = get(sim, url, auth);
+    if first.status == 403 {
+        return None;
+    }
+    assert_eq!(first.status, 200, "{url}: {}", first.text());
+    Some(get_all(sim, url, auth))
+}
+
 /// Percent-encodes braces.
 pub fn enc(s: &str) -> String {
     s.replace('{', "%7B").replace('}', "%7D")
