@@ -17,6 +17,8 @@ pub const EP_WS_MEMBER: &str = "GET /2.0/workspaces/{workspace}/members/{member}
 pub const EP_USER: &str = "GET /2.0/users/{selected_user}";
 pub const EP_PROJECTS: &str = "GET /2.0/workspaces/{workspace}/projects";
 pub const EP_REPOSITORIES: &str = "GET /2.0/repositories/{workspace}";
+pub const EP_OWN_REPO_PERMISSIONS: &str =
+    "GET /2.0/user/workspaces/{workspace}/permissions/repositories";
 pub const EP_GROUPS: &str = "GET /1.0/groups/{workspace}";
 pub const EP_GROUP_PRIVILEGES: &str = "GET /1.0/group-privileges/{workspace}";
 pub const EP_GROUP_MEMBERS: &str = "GET /1.0/groups/{workspace}/{group_slug}/members";
@@ -67,6 +69,8 @@ pub const F_USER: &str = "-links";
 pub const F_PROJECTS: &str = "-values.links,-values.owner,-values.workspace";
 pub const F_REPOSITORIES: &str =
     "-values.links,-values.owner,-values.workspace,-values.project.links";
+/// The caller's own repository permissions: the user is always the caller.
+pub const F_OWN_REPO_PERMISSIONS: &str = "-values.links,-values.user,-values.repository.links";
 pub const F_PERM_USERS: &str = "-values.links,-values.user.links";
 pub const F_PERM_GROUPS: &str = "-values.links,-values.group.links";
 
@@ -175,6 +179,23 @@ pub struct GroupPermission {
     #[serde(default)]
     pub permission: Option<String>,
     pub group: GroupRef,
+}
+
+/// The repository of a `repository_permission`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RepositoryRef {
+    pub uuid: String,
+    #[serde(default)]
+    pub full_name: Option<String>,
+}
+
+/// `repository_permission` from `/2.0/user/workspaces/{ws}/permissions/repositories`: the
+/// caller's effective level on one repository.
+#[derive(Clone, Debug, Deserialize)]
+pub struct OwnRepositoryPermission {
+    #[serde(default)]
+    pub permission: Option<String>,
+    pub repository: RepositoryRef,
 }
 
 /// A member object of the 1.0 API.

@@ -10,6 +10,7 @@ use crate::client::{Client, LogLevel, Transport};
 use crate::errors::{AuthKind, ConnectorError};
 use crate::ids::{norm, same_uuid};
 use crate::model::*;
+use crate::readable::ReadablePermissions;
 use crate::resources::{project, repository, user, user_group, workspace};
 
 pub const CONFIG_KEYS: [&str; 4] = ["base-url", "workspaces", "skip-user-status", "auth-kind"];
@@ -105,6 +106,9 @@ pub struct Connector<T: Transport> {
     groups: HashMap<String, Rc<Vec<Group10>>>,
     repos: HashMap<String, Rc<Vec<Repository>>>,
     group_privileges: HashMap<String, Option<Rc<GroupPrivileges>>>,
+    /// Why Bitbucket refused a workspace's user group listing, by workspace.
+    groups_refused: HashMap<String, String>,
+    access: HashMap<String, Rc<ReadablePermissions>>,
     statuses: HashMap<String, Option<String>>,
     warned: HashSet<String>,
 }
@@ -121,6 +125,8 @@ impl<T: Transport> Connector<T> {
             groups: HashMap::new(),
             repos: HashMap::new(),
             group_privileges: HashMap::new(),
+            groups_refused: HashMap::new(),
+            access: HashMap::new(),
             statuses: HashMap::new(),
             warned: HashSet::new(),
         })
@@ -137,18 +143,21 @@ impl<T: Transport> Connector<T> {
         }
     }
 
-    /// Whether permission endpoints may be called in this workspace: the credential
-    /// administers it and is not an access token.
-    pub fn can_read_permissions(&self, ws: &Ws) -> bool {
-        ws.admin && self.settings.auth != AuthKind::Bearer
+    /// Whether the credential may be asked for permissions at all: Bitbucket refuses every
+    /// permission endpoint to access tokens (reference §1.3), user credentials are asked.
+    pub fn reads_permissions(&self) -> bool {
+        self.settings.auth != AuthKind::Bearer
     }
 
-    /// Says, once, what cannot be read in `ws` and why.
-    pub fn warn_unreadable(&mut self, ws: &Ws) {
-        if self.can_read_permissions(ws) {
-            return;
+    /// What the credential may read in `ws`, worked out once per workspace (see `access`).
+    /// Outside an administered workspace this reads the user groups and the credential's own
+    /// repository permissions (and, when it administers any repository, the repository
+    /// listing), all of which the sync reads anyway, and says once what is skipped and why.
+    pub fn access(&mut self, ws: &Ws) -> Result<Rc<ReadablePermissions>, ConnectorError> {
+        if let Some(a) = self.access.get(&norm(&ws.uuid)) {
+            return Ok(a.clone());
         }
-        if self.settings.auth == AuthKind::Bearer {
+        let access = if !self.reads_permissions() {
             self.warn_once(
                 "bearer",
                 "auth-kind=bearer: Bitbucket does not let access tokens read permissions, so \
@@ -156,17 +165,127 @@ workspace owners, user groups and their members, and project and repository perm
 synced (workspaces, members, projects and repositories are); use an Atlassian API token of a \
 workspace admin (--username/--app-password) to sync them",
             );
+            ReadablePermissions::none()
+        } else if ws.admin {
+            ReadablePermissions::administered()
         } else {
-            self.warn_once(
-                &format!("nonadmin:{}", norm(&ws.uuid)),
-                &format!(
-                    "workspace '{}' is not administered by this credential: synced its members, \
-projects and repositories; skipped workspace owners, user groups and their members, and project \
-and repository permissions (Bitbucket shows those to workspace admins only)",
-                    ws.path()
+            self.groups(ws)?;
+            let own = self.own_repository_permissions(ws)?;
+            let administers_any = own.iter().any(|p| nonblank(&p.permission) == Some("admin"));
+            let repos = if administers_any {
+                self.repositories(ws)?
+            } else {
+                Rc::new(Vec::new())
+            };
+            let access = ReadablePermissions::from_own_permissions(&repos, &own);
+            let rc = Rc::new(access);
+            self.access.insert(norm(&ws.uuid), rc.clone());
+            // Asked now (the repositories' grants need it) so the one warning can say how
+            // their group permissions are read.
+            let privileges = if repos.is_empty() {
+                None
+            } else {
+                Some(self.group_privileges(ws)?.is_some())
+            };
+            self.warn_member_only(ws, &rc, privileges);
+            return Ok(rc);
+        };
+        let rc = Rc::new(access);
+        self.access.insert(norm(&ws.uuid), rc.clone());
+        Ok(rc)
+    }
+
+    /// `GET /2.0/user/workspaces/{ws}/permissions/repositories`: the credential's effective
+    /// level on each repository it has access to. A refusal counts as administering none.
+    fn own_repository_permissions(
+        &mut self,
+        ws: &Ws,
+    ) -> Result<Vec<OwnRepositoryPermission>, ConnectorError> {
+        let url = self.client.url(
+            &[
+                "2.0",
+                "user",
+                "workspaces",
+                ws.path(),
+                "permissions",
+                "repositories",
+            ],
+            &[("pagelen", PAGELEN), ("fields", F_OWN_REPO_PERMISSIONS)],
+        );
+        match self.client.get_all(&url, EP_OWN_REPO_PERMISSIONS) {
+            Ok(own) => Ok(own),
+            Err(e @ (ConnectorError::PermissionDenied(_) | ConnectorError::NotFound(_))) => {
+                self.warn_once(
+                    &format!("own:{}", norm(&ws.uuid)),
+                    &format!(
+                        "workspace '{}': Bitbucket refused the credential's own repository \
+permissions ({}); no project or repository permissions are synced for it",
+                        ws.path(),
+                        e.message()
+                    ),
+                );
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The one warning of a workspace the credential belongs to but does not administer: what
+    /// was read there, what was skipped, and why.
+    fn warn_member_only(
+        &mut self,
+        ws: &Ws,
+        access: &ReadablePermissions,
+        group_privileges: Option<bool>,
+    ) {
+        let (projects, repos) = access.administered_counts();
+        let n =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let refused_groups = self.groups_refused.get(&norm(&ws.uuid));
+        let mut text = format!(
+            "workspace '{}' is not administered by this credential: synced its members and owners, \
+{}projects and repositories",
+            ws.path(),
+            if refused_groups.is_some() {
+                ""
+            } else {
+                "user groups and their members, "
+            }
+        );
+        if repos == 0 {
+            text.push_str(
+                "; it administers none of its repositories, so no project or repository \
+permissions are synced",
+            );
+        } else {
+            text.push_str(&format!(
+                ", and the permissions of the {} and {} it administers; skipped the permissions \
+of the other {} and of their projects, and of projects without repositories",
+                n(projects, "project", "projects"),
+                n(repos, "repository", "repositories"),
+                n(
+                    access.repositories_seen.saturating_sub(repos),
+                    "repository",
+                    "repositories"
                 ),
+            ));
+        }
+        if group_privileges == Some(false) {
+            text.push_str(
+                "; the group permissions of the repositories it administers are read from each of \
+them (Bitbucket refused the workspace's group privileges listing)",
             );
         }
+        if let Some(why) = refused_groups {
+            text.push_str(&format!(
+                "; user groups and their members are not synced (Bitbucket refused the user group \
+listing: {why}), so grants to groups are not expanded to their members"
+            ));
+        }
+        text.push_str(
+            ". Bitbucket shows a project's or repository's permissions to its admins only",
+        );
+        self.warn_once(&format!("member-only:{}", norm(&ws.uuid)), &text);
     }
 
     // ---- workspaces ----
@@ -370,7 +489,8 @@ and repository permissions (Bitbucket shows those to workspace admins only)",
     fn fetch_members(&mut self, ws: &Ws) -> Result<Rc<MemberList>, ConnectorError> {
         let q = [("pagelen", PAGELEN), ("fields", F_MEMBERS)];
         let mut list = MemberList::default();
-        if self.can_read_permissions(ws) {
+        // Every member may read the workspace's permissions (reference §1.6).
+        if self.reads_permissions() {
             let url = self
                 .client
                 .url(&["2.0", "workspaces", ws.path(), "permissions"], &q);
@@ -461,6 +581,14 @@ membership listing does not carry account_status get status unspecified",
             // Partial access: a refused (legacy, scope-guarded) group listing costs the groups,
             // not the whole sync. Project and repository grants to groups are still synced.
             Err(e @ (ConnectorError::PermissionDenied(_) | ConnectorError::NotFound(_))) => {
+                self.groups_refused
+                    .insert(norm(&ws.uuid), e.message().to_string());
+                // Outside an administered workspace the workspace's one warning says it.
+                if !ws.admin {
+                    let rc = Rc::new(Vec::new());
+                    self.groups.insert(norm(&ws.uuid), rc.clone());
+                    return Ok(rc);
+                }
                 self.warn_once(
                     &format!("groups:{}", norm(&ws.uuid)),
                     &format!(
@@ -526,15 +654,19 @@ permissions still appear, without members)",
                 return Err(e);
             }
             Err(e) => {
-                self.warn_once(
-                    &format!("groupprivs:{}", norm(&ws.uuid)),
-                    &format!(
-                        "workspace '{}': the legacy group privileges listing failed ({}); \
+                // Outside an administered workspace a refusal is expected: the workspace's one
+                // warning says it.
+                if ws.admin {
+                    self.warn_once(
+                        &format!("groupprivs:{}", norm(&ws.uuid)),
+                        &format!(
+                            "workspace '{}': the legacy group privileges listing failed ({}); \
 reading each repository's group permissions instead",
-                        ws.path(),
-                        e.message()
-                    ),
-                );
+                            ws.path(),
+                            e.message()
+                        ),
+                    );
+                }
                 None
             }
         };

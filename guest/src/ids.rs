@@ -85,6 +85,15 @@ impl ProjectId {
     }
 }
 
+/// Whether a project id names the project a repository or listing refers to (uuid, else key).
+pub fn same_project(id: &ProjectId, uuid: Option<&str>, key: Option<&str>) -> bool {
+    match (uuid, key) {
+        (Some(u), _) if !u.is_empty() => same_uuid(u, &id.project),
+        (_, Some(k)) => k == id.key,
+        _ => false,
+    }
+}
+
 /// A uuid or slug normalised for comparison: lower-case, without braces.
 pub fn norm(id: &str) -> String {
     id.trim()

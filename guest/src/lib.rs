@@ -10,6 +10,7 @@ pub mod connector;
 pub mod errors;
 pub mod ids;
 pub mod model;
+pub mod readable;
 pub mod resources;
 
 #[cfg(target_arch = "wasm32")]

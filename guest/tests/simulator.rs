@@ -15,7 +15,8 @@ use bitbucket_connector::client::{
 use bitbucket_connector::connector::{Connector, Settings};
 use bitbucket_connector::errors::{AuthKind, ConnectorError};
 use bitbucket_connector::model::*;
-use bitbucket_simulator::{Scale, Simulator, SimulatorConfig, View};
+use bitbucket_simulator::plan::{PlanOptions, documented_requests};
+use bitbucket_simulator::{ReadRules, Scale, Simulator, SimulatorConfig, View};
 
 // ---- transport ----
 
@@ -218,6 +219,15 @@ fn sync(c: &mut Connector<Http>) -> Result<Synced, ConnectorError> {
             .extend(pages(|t| c.list_entitlements(&r, t))?);
         s.grants.extend(pages(|t| c.list_grants(&r, t))?);
     }
+    // As the host's engine does, principals never listed are stored as resources.
+    for g in &s.grants {
+        if seen.insert((
+            g.principal.id.resource_type.clone(),
+            g.principal.id.id.clone(),
+        )) {
+            s.resources.push(g.principal.clone());
+        }
+    }
     Ok(s)
 }
 
@@ -284,98 +294,10 @@ fn check_truth(s: &Synced, sim: &Simulator, view: View) {
     );
 }
 
-// ---- the request-count formula of docs/bitbucket-model.md ----
+// ---- the request-count formula of docs/bitbucket-model.md (simulator/src/plan.rs) ----
 
-fn pg(n: usize) -> u64 {
-    n.div_ceil(100).max(1) as u64
-}
-
-/// Computes the documented formula from what the sync observed.
-fn expected_requests(
-    s: &Synced,
-    auth: AuthKind,
-    admin_ws: &BTreeSet<String>,
-    distinct_lookups: usize,
-) -> BTreeMap<&'static str, u64> {
-    let mut e: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let wss: Vec<&ResourceInfo> = s
-        .resources
-        .iter()
-        .filter(|r| r.id.resource_type == "workspace")
-        .collect();
-    *e.entry("GET /2.0/user/workspaces").or_default() += pg(wss.len());
-    let count_grants = |ty: &str, id: &str, pred: &dyn Fn(&Grant) -> bool| {
-        s.grants
-            .iter()
-            .filter(|g| {
-                g.entitlement.resource_ref.resource_type == ty
-                    && g.entitlement.resource_ref.id == id
-                    && pred(g)
-            })
-            .count()
-    };
-    for ws in wss {
-        let readable = auth != AuthKind::Bearer && admin_ws.contains(&ws.id.id);
-        let child = |ty: &str| -> Vec<&ResourceInfo> {
-            s.resources
-                .iter()
-                .filter(|r| {
-                    r.id.resource_type == ty && r.parent.as_ref().map(|p| &p.id) == Some(&ws.id.id)
-                })
-                .collect()
-        };
-        let members = count_grants("workspace", &ws.id.id, &|g| g.entitlement.slug == "member");
-        let projects = child("project");
-        let repos: Vec<&ResourceInfo> = s
-            .resources
-            .iter()
-            .filter(|r| {
-                r.id.resource_type == "repository" && r.id.id.starts_with(&format!("{}:", ws.id.id))
-            })
-            .collect();
-        *e.entry("GET /2.0/workspaces/{workspace}").or_default() += 1;
-        let members_ep = if readable {
-            "GET /2.0/workspaces/{workspace}/permissions"
-        } else {
-            "GET /2.0/workspaces/{workspace}/members"
-        };
-        *e.entry(members_ep).or_default() += pg(members);
-        *e.entry("GET /2.0/workspaces/{workspace}/projects")
-            .or_default() += pg(projects.len());
-        if !projects.is_empty() {
-            *e.entry("GET /2.0/repositories/{workspace}").or_default() += pg(repos.len());
-        }
-        if readable {
-            *e.entry("GET /1.0/groups/{workspace}").or_default() += 1;
-            for p in &projects {
-                let users = count_grants("project", &p.id.id, &|g| {
-                    g.principal.id.resource_type == "user"
-                });
-                let groups = count_grants("project", &p.id.id, &|g| {
-                    g.principal.id.resource_type == "user_group"
-                });
-                *e.entry("GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/users").or_default() += pg(users);
-                *e.entry("GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/groups").or_default() += pg(groups);
-            }
-            for r in &repos {
-                let users = count_grants("repository", &r.id.id, &|g| {
-                    g.principal.id.resource_type == "user"
-                });
-                *e.entry(
-                    "GET /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users",
-                )
-                .or_default() += pg(users);
-            }
-            if !repos.is_empty() {
-                *e.entry("GET /1.0/group-privileges/{workspace}")
-                    .or_default() += 1;
-            }
-        }
-    }
-    if distinct_lookups > 0 {
-        e.insert("GET /2.0/users/{selected_user}", distinct_lookups as u64);
-    }
-    e
+fn plan(sim: &Simulator, opts: PlanOptions) -> BTreeMap<String, u64> {
+    documented_requests(&sim.dataset(), &opts)
 }
 
 fn actual(sim: &Simulator) -> BTreeMap<String, u64> {
@@ -391,33 +313,9 @@ fn check_labels(c: &Connector<Http>, sim: &Simulator) {
     assert_eq!(seen, actual(sim), "endpoint labels");
 }
 
-fn compare(expected: BTreeMap<&'static str, u64>, sim: &Simulator) {
-    let expected: BTreeMap<String, u64> = expected
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+fn compare(expected: BTreeMap<String, u64>, sim: &Simulator) {
     assert_eq!(actual(sim), expected, "requests per endpoint");
     assert_eq!(sim.request_log().total, expected.values().sum::<u64>());
-}
-
-fn distinct_users(s: &Synced) -> usize {
-    s.resources
-        .iter()
-        .filter(|r| r.id.resource_type == "user")
-        .count()
-}
-
-fn admin_workspaces(sim: &Simulator, uuid: &str) -> BTreeSet<String> {
-    sim.dataset()
-        .workspaces
-        .iter()
-        .filter(|w| {
-            w.members
-                .iter()
-                .any(|m| m.user == uuid && m.permission == "owner")
-        })
-        .map(|w| w.uuid.clone())
-        .collect()
 }
 
 fn warnings(c: &Connector<Http>) -> Vec<String> {
@@ -439,11 +337,7 @@ fn admin_sync_matches_truth_and_request_formula() {
     let mut c = connector(&sim, admin(&sim), AuthKind::Basic, "", false);
     let s = sync(&mut c).unwrap();
     check_truth(&s, &sim, View::Admin);
-    let admin_ws = admin_workspaces(&sim, &sim.credentials().admin_uuid);
-    compare(
-        expected_requests(&s, AuthKind::Basic, &admin_ws, distinct_users(&s)),
-        &sim,
-    );
+    compare(plan(&sim, PlanOptions::new(View::Admin)), &sim);
     // Statuses come from the per-user lookups.
     let truth = sim.ground_truth(View::Admin);
     for r in s.resources.iter().filter(|r| r.id.resource_type == "user") {
@@ -454,10 +348,15 @@ fn admin_sync_matches_truth_and_request_formula() {
             r.id.id
         );
     }
-    // One warning for the workspace the admin does not administer.
+    // One warning for the workspace the admin does not administer, saying what it read there.
     let w = warnings(&c);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("partner-co"), "{w:?}");
+    assert!(
+        w[0].contains("and the permissions of the 1 project and 2 repositories it administers"),
+        "{w:?}"
+    );
+    assert_only_legacy_groups_refused(&sim);
 }
 
 #[test]
@@ -467,8 +366,17 @@ fn status_in_listing_means_no_lookups() {
     let sim = Simulator::start(cfg).unwrap();
     let mut c = connector(&sim, admin(&sim), AuthKind::Basic, "", false);
     let s = sync(&mut c).unwrap();
-    let admin_ws = admin_workspaces(&sim, &sim.credentials().admin_uuid);
-    compare(expected_requests(&s, AuthKind::Basic, &admin_ws, 0), &sim);
+    let _ = s;
+    compare(
+        plan(
+            &sim,
+            PlanOptions {
+                status_in_listing: true,
+                ..PlanOptions::new(View::Admin)
+            },
+        ),
+        &sim,
+    );
 }
 
 #[test]
@@ -504,10 +412,7 @@ fn access_token_reads_no_permissions() {
     );
     let s = sync(&mut c).unwrap();
     check_truth(&s, &sim, View::AccessToken);
-    compare(
-        expected_requests(&s, AuthKind::Bearer, &BTreeSet::new(), distinct_users(&s)),
-        &sim,
-    );
+    compare(plan(&sim, PlanOptions::new(View::AccessToken)), &sim);
     let w = warnings(&c);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("access tokens"));
@@ -526,19 +431,20 @@ fn non_admin_user_syncs_what_it_can_read() {
     );
     let s = sync(&mut c).unwrap();
     check_truth(&s, &sim, View::User);
-    let admin_ws = admin_workspaces(&sim, &creds.user_uuid);
-    compare(
-        expected_requests(&s, AuthKind::Basic, &admin_ws, distinct_users(&s)),
-        &sim,
-    );
-    assert_eq!(
-        sim.request_log()
-            .statuses
-            .keys()
-            .copied()
-            .collect::<Vec<_>>(),
-        vec![200]
-    );
+    compare(plan(&sim, PlanOptions::new(View::User)), &sim);
+    assert_only_legacy_groups_refused(&sim);
+}
+
+/// The only refusals are of the 1.0 group API, which the reference does not say members may
+/// read (so it is asked): the plan never spends a request on a refusal it could foresee.
+fn assert_only_legacy_groups_refused(sim: &Simulator) {
+    let refused = sim.request_log().refused();
+    for endpoint in refused.keys() {
+        assert!(
+            endpoint.starts_with("GET /1.0/group"),
+            "avoidable refusal: {refused:?}"
+        );
+    }
 }
 
 #[test]
@@ -741,8 +647,7 @@ fn medium_admin_sync_pages_and_matches_formula() {
     let mut c = connector(&sim, admin(&sim), AuthKind::Basic, "", false);
     let s = sync(&mut c).unwrap();
     check_truth(&s, &sim, View::Admin);
-    let admin_ws = admin_workspaces(&sim, &sim.credentials().admin_uuid);
-    let expected = expected_requests(&s, AuthKind::Basic, &admin_ws, distinct_users(&s));
+    let expected = plan(&sim, PlanOptions::new(View::Admin));
     assert!(
         expected["GET /2.0/repositories/{workspace}"] > expected["GET /2.0/workspaces/{workspace}"],
         "paging exercised"
@@ -844,4 +749,33 @@ fn refused_legacy_and_permissions_listings_fall_back() {
     );
     let w = warnings(&c);
     assert_eq!(w.len(), 3, "{w:?}"); // the two fallbacks and skip-user-status
+}
+
+#[test]
+fn member_only_workspace_reads_the_legacy_group_api_when_bitbucket_answers_it() {
+    let read_rules = ReadRules {
+        members_read_legacy_groups: true,
+    };
+    let sim = Simulator::start(SimulatorConfig {
+        read_rules,
+        ..SimulatorConfig::new(Scale::Small)
+    })
+    .unwrap();
+    let mut c = connector(&sim, admin(&sim), AuthKind::Basic, "", false);
+    let s = sync(&mut c).unwrap();
+    check_truth(&s, &sim, View::Admin);
+    compare(
+        plan(
+            &sim,
+            PlanOptions {
+                read_rules,
+                ..PlanOptions::new(View::Admin)
+            },
+        ),
+        &sim,
+    );
+    assert!(sim.request_log().refused().is_empty());
+    let w = warnings(&c);
+    assert_eq!(w.len(), 1, "{w:?}");
+    eprintln!("{}", w[0]);
 }

@@ -428,7 +428,10 @@ pub fn seed(scale: Scale, seed: u64) -> Dataset {
     for (i, u) in users.iter().enumerate().skip(2) {
         let primary = if i == 2 { 0 } else { i % data_count };
         let mut targets = vec![primary];
-        if i == 2 || rng.unit() < 0.15 {
+        // Zoë belongs to every data workspace: one resource listed under several parents.
+        if i == 2 {
+            targets = (0..data_count).collect();
+        } else if rng.unit() < 0.15 {
             let other = (primary + 1 + rng.below(data_count - 1)) % data_count;
             targets.push(other);
         }

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod data;
 pub mod faults;
 pub mod log;
+pub mod plan;
 mod render;
 mod routes;
 pub mod truth;

@@ -33,6 +33,14 @@ pub struct RequestLog {
 }
 
 impl RequestLog {
+    /// Endpoints answered 403, with how many times.
+    pub fn refused(&self) -> BTreeMap<String, u64> {
+        self.by_endpoint_status
+            .iter()
+            .filter_map(|(e, by)| by.get(&403).map(|n| (e.clone(), *n)))
+            .collect()
+    }
+
     /// Records one request.
     pub fn record(&mut self, method: &str, path: &str, endpoint: &str, status: u16) {
         self.total += 1;

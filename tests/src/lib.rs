@@ -207,3 +207,47 @@ pub fn spawn_child_sync(var: &str, value: &std::ffi::OsStr) -> std::process::Chi
         .spawn()
         .expect("spawn the child sync")
 }
+
+/// Each resource's parent as the row's columns say and as its message says, by
+/// `type:id` (`None` for no parent).
+pub fn resource_parents(
+    path: &std::path::Path,
+) -> BTreeMap<String, (Option<String>, Option<String>)> {
+    use prost::Message;
+    let reader = c1z::C1zReader::open(path).expect("open c1z");
+    let sync = reader
+        .latest_full_sync()
+        .expect("syncs")
+        .expect("a finished full sync");
+    let mut stmt = reader
+        .connection()
+        .prepare(
+            "SELECT external_id, parent_resource_type_id, parent_resource_id, data \
+             FROM v1_resources WHERE sync_id = ?1",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([&sync.id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (id, ptype, pid, data) = row.unwrap();
+        let column = match (ptype, pid) {
+            (Some(t), Some(p)) if !t.is_empty() => Some(format!("{t}:{p}")),
+            _ => None,
+        };
+        let message = c1z::pb::Resource::decode(data.as_slice())
+            .unwrap()
+            .parent_resource_id
+            .map(|p| format!("{}:{}", p.resource_type, p.resource));
+        out.insert(id, (column, message));
+    }
+    out
+}

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bitbucket_simulator::access;
 use bitbucket_simulator::data::Dataset;
+use bitbucket_simulator::plan::{PlanOptions, documented_requests};
 use bitbucket_simulator::truth::{self, GroundTruth};
 use bitbucket_simulator::{RateLimit, Scale, Simulator, SimulatorConfig, View};
 use clap::Parser;
@@ -237,81 +239,6 @@ fn truth_restricted(data: &Dataset, view: View, keep: impl Fn(&str, &str) -> boo
     truth::compute(&data, view)
 }
 
-// ---- the request formula of docs/bitbucket-model.md ("Request plan") ----
-
-fn pg(n: usize) -> u64 {
-    n.div_ceil(100).max(1) as u64
-}
-
-/// Requests per endpoint label of one uninterrupted sync by the admin's Basic credential (no
-/// status in member listings, user status looked up), computed from the dataset alone:
-///
-/// ```text
-/// pg(W_all) + L + Σ_w [ 1 + pg(M_w) + pg(P_w) + [P_w > 0]·pg(R_w)
-///                       + A_w · ( 1 + [R_w > 0] + Σ_p (pg(U_p) + pg(G_p)) + Σ_r pg(U_r) ) ]
-/// ```
-fn documented_requests(data: &Dataset) -> BTreeMap<String, u64> {
-    let me = &data.admin;
-    let mut e: BTreeMap<String, u64> = BTreeMap::new();
-    let mut add = |k: &str, n: u64| *e.entry(k.to_string()).or_default() += n;
-    let synced: Vec<_> = data
-        .workspaces
-        .iter()
-        .filter(|w| w.members.iter().any(|m| &m.user == me))
-        .collect();
-    add("GET /2.0/user/workspaces", pg(synced.len()));
-    let mut looked_up: BTreeSet<&str> = BTreeSet::new();
-    for w in synced {
-        let admin = w
-            .members
-            .iter()
-            .any(|m| &m.user == me && m.permission == "owner");
-        add("GET /2.0/workspaces/{workspace}", 1);
-        let members = if admin {
-            "GET /2.0/workspaces/{workspace}/permissions"
-        } else {
-            "GET /2.0/workspaces/{workspace}/members"
-        };
-        add(members, pg(w.members.len()));
-        looked_up.extend(w.members.iter().map(|m| m.user.as_str()));
-        add(
-            "GET /2.0/workspaces/{workspace}/projects",
-            pg(w.projects.len()),
-        );
-        if !w.projects.is_empty() {
-            add(
-                "GET /2.0/repositories/{workspace}",
-                pg(w.repositories.len()),
-            );
-        }
-        if admin {
-            add("GET /1.0/groups/{workspace}", 1);
-            if !w.repositories.is_empty() {
-                add("GET /1.0/group-privileges/{workspace}", 1);
-            }
-            for p in &w.projects {
-                add(
-                    "GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/users",
-                    pg(p.user_perms.len()),
-                );
-                add(
-                    "GET /2.0/workspaces/{workspace}/projects/{project_key}/permissions-config/groups",
-                    pg(p.group_perms.len()),
-                );
-            }
-            for r in &w.repositories {
-                add(
-                    "GET /2.0/repositories/{workspace}/{repo_slug}/permissions-config/users",
-                    pg(r.user_perms.len()),
-                );
-            }
-        }
-    }
-    add("GET /2.0/users/{selected_user}", looked_up.len() as u64);
-    e.retain(|_, n| *n > 0);
-    e
-}
-
 // ---- tests ----
 
 fn admin_sync_matches_truth(scale: Scale) {
@@ -356,7 +283,7 @@ fn medium_request_count_follows_the_documented_formula() {
     let out = dir.path().join("count.c1z");
     let creds = admin_creds(&sim);
     let (outcome, _) = sync_ok(&args(&sim, &out, &strs(&creds), &[]), &out);
-    let expected = documented_requests(&sim.dataset());
+    let expected = documented_requests(&sim.dataset(), &PlanOptions::new(View::Admin));
     let log = sim.request_log();
     let total: u64 = expected.values().sum();
     assert_eq!(
@@ -368,10 +295,14 @@ fn medium_request_count_follows_the_documented_formula() {
         outcome.requests_total, total,
         "the host's request counter vs the formula"
     );
+    // The only refusals are the 1.0 group API in the workspace the credential does not
+    // administer: the reference does not say members may read it, so it is asked.
+    let partner = "GET /1.0/groups/{workspace}";
+    let privileges = "GET /1.0/group-privileges/{workspace}";
     assert_eq!(
-        log.statuses.keys().collect::<Vec<_>>(),
-        vec![&200],
-        "every request succeeded"
+        log.refused(),
+        BTreeMap::from([(partner.to_string(), 1), (privileges.to_string(), 1)]),
+        "no refusal the plan could have foreseen"
     );
     // Medium must actually page somewhere, or the pg() terms are untested.
     assert!(
@@ -468,8 +399,12 @@ fn access_token_syncs_what_it_can_read_and_says_what_it_skipped() {
     );
 }
 
+/// A workspace the credential belongs to but does not administer: its owners (every member reads
+/// the workspace permissions), and the permissions of the one project (through a group) and the
+/// one repository (explicitly) the credential administers there, found through its own
+/// repository permissions; nothing else, and no refusal the plan could have foreseen.
 #[test]
-fn partially_accessible_workspace_is_synced_as_far_as_readable() {
+fn member_only_workspace_syncs_owners_and_what_the_credential_administers() {
     let sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
     let data = sim.dataset();
     let partner = data.ws_by_slug("partner-co").expect("partner-co").clone();
@@ -478,79 +413,126 @@ fn partially_accessible_workspace_is_synced_as_far_as_readable() {
         Some("member"),
         "the admin is only a member of partner-co"
     );
-    assert!(
-        !partner.projects.is_empty()
-            && !partner.repositories.is_empty()
-            && !partner.groups.is_empty(),
-        "partner-co has projects, repositories and groups to not see"
-    );
+    let ws = &partner.uuid;
+    let project = partner
+        .projects
+        .iter()
+        .find(|p| access::administers_project(&partner, p, &data.admin))
+        .expect("an administered project");
+    let repo = partner
+        .repositories
+        .iter()
+        .find(|r| r.project != project.uuid && access::administers_repo(&partner, r, &data.admin))
+        .expect("an administered repository outside it");
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("partner.c1z");
+    let out = dir.path().join("partial.c1z");
     let creds = admin_creds(&sim);
     let (_, log) = sync_ok(&args(&sim, &out, &strs(&creds), &[]), &out);
     let s = read_synced(&out);
-    let ws = &partner.uuid;
+    let truth = sim.ground_truth(View::Admin);
+    let in_partner = |g: &String| g.contains(ws.as_str());
+    let synced: BTreeSet<&String> = s.grants.iter().filter(|g| in_partner(g)).collect();
+    let expected: BTreeSet<&String> = truth.grants.iter().filter(|g| in_partner(g)).collect();
+    assert_eq!(
+        synced, expected,
+        "partner-co grants: synced (left) vs truth (right)"
+    );
 
-    assert!(s.resources.contains(&("workspace".into(), ws.clone())));
-    for m in &partner.members {
-        assert!(
-            s.resources.contains(&("user".into(), m.user.clone())),
-            "member {} is a user",
-            m.user
-        );
-        let grant = format!("workspace:{ws}:member:user:{}", m.user);
-        assert!(s.grants.contains(&grant), "missing {grant}");
-    }
-    for p in &partner.projects {
-        let pid = format!("{ws}:{}:{}", p.uuid, p.key);
-        assert!(
-            s.resources.contains(&("project".into(), pid)),
-            "project {}",
-            p.key
-        );
-    }
-    for r in &partner.repositories {
-        assert!(
-            s.resources.iter().any(|(t, id)| t == "repository"
-                && id.starts_with(&format!("{ws}:"))
-                && id.ends_with(&r.uuid)),
-            "repository {}",
-            r.slug
-        );
-    }
-    // Nothing that needs admin rights: no owners, groups or permission grants.
-    let owner_prefix = format!("workspace:{ws}:owner:");
-    let forbidden: Vec<&String> = s
-        .grants
+    // Owners, from the workspace permissions every member may read.
+    let owners: Vec<_> = partner
+        .members
         .iter()
-        .filter(|g| {
-            g.starts_with(&owner_prefix)
-                || g.starts_with(&format!("user_group:{ws}:"))
-                || ((g.starts_with(&format!("project:{ws}:"))
-                    || g.starts_with(&format!("repository:{ws}:")))
-                    && !g.contains(":repository:repository:"))
-        })
+        .filter(|m| m.permission == "owner")
         .collect();
-    assert!(
-        forbidden.is_empty(),
-        "admin-only grants in partner-co: {forbidden:?}"
-    );
-    assert!(
-        !s.resources
+    assert!(!owners.is_empty());
+    for o in owners {
+        let g = format!("workspace:{ws}:owner:user:{}", o.user);
+        assert!(s.grants.contains(&g), "missing owner grant {g}");
+    }
+    // The administered project's explicit permissions, its group one included.
+    let pid = format!("{ws}:{}:{}", project.uuid, project.key);
+    assert!(!project.group_perms.is_empty());
+    for gp in &project.group_perms {
+        let g = format!(
+            "project:{pid}:{}:user_group:{ws}:{}",
+            gp.permission, gp.principal
+        );
+        assert!(s.grants.contains(&g), "missing project grant {g}");
+    }
+    for up in &project.user_perms {
+        let g = format!("project:{pid}:{}:user:{}", up.permission, up.principal);
+        assert!(s.grants.contains(&g), "missing project grant {g}");
+    }
+    // The administered repository's explicit user permissions, the credential's own admin too.
+    let rpid = truth::project_id(&partner, &repo.project).unwrap();
+    let rid = format!("{rpid}:{}", repo.uuid);
+    let own = format!("repository:{rid}:admin:user:{}", data.admin);
+    assert!(s.grants.contains(&own), "missing {own}");
+    for up in &repo.user_perms {
+        let g = format!("repository:{rid}:{}:user:{}", up.permission, up.principal);
+        assert!(s.grants.contains(&g), "missing repository grant {g}");
+    }
+    // Nothing of a repository it does not administer (but its project membership).
+    for r in partner
+        .repositories
+        .iter()
+        .filter(|r| !access::administers_repo(&partner, r, &data.admin))
+    {
+        let leaked: Vec<&&String> = synced
             .iter()
-            .any(|(t, id)| t == "user_group" && id.starts_with(&format!("{ws}:"))),
-        "no partner-co groups"
-    );
+            .filter(|g| g.starts_with("repository:") && g.contains(&r.uuid))
+            .collect();
+        assert!(
+            leaked.is_empty(),
+            "grants of a repository it cannot read: {leaked:?}"
+        );
+    }
     assert!(
-        log.contains("partner-co") && log.contains("not administered"),
-        "the log says partner-co is not administered:\n{log}"
+        log.contains("partner-co")
+            && log.contains("not administered")
+            && log
+                .contains("and the permissions of the 1 project and 2 repositories it administers"),
+        "the log says what was read in partner-co and what was skipped:\n{log}"
     );
-    // And the permission endpoints were not asked for it (no 403 in the log).
-    assert!(
-        !sim.request_log().statuses.contains_key(&403),
-        "no refused requests: {:?}",
-        sim.request_log().by_endpoint_status
+    // The only refusals: the 1.0 group API of partner-co, which the reference does not say
+    // members may read.
+    let refused = sim.request_log().refused();
+    assert_eq!(
+        refused,
+        BTreeMap::from([
+            ("GET /1.0/group-privileges/{workspace}".to_string(), 1),
+            ("GET /1.0/groups/{workspace}".to_string(), 1),
+        ]),
+        "no refusal the plan could have foreseen"
     );
+}
+
+/// Where Bitbucket lets members read the 1.0 group API, the member-only workspace's groups,
+/// their members and the group grants of every repository are synced, and expanded.
+#[test]
+fn member_only_workspace_with_a_readable_group_api_equals_its_truth() {
+    let read_rules = bitbucket_simulator::ReadRules {
+        members_read_legacy_groups: true,
+    };
+    let sim = Simulator::start(SimulatorConfig {
+        read_rules,
+        ..SimulatorConfig::new(Scale::Medium)
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("groups.c1z");
+    let creds = admin_creds(&sim);
+    sync_ok(&args(&sim, &out, &strs(&creds), &[]), &out);
+    assert_matches_truth(&out, &sim.ground_truth(View::Admin), "readable 1.0 groups");
+    let expected = documented_requests(
+        &sim.dataset(),
+        &PlanOptions {
+            read_rules,
+            ..PlanOptions::new(View::Admin)
+        },
+    );
+    assert_eq!(sim.request_log().by_endpoint, expected);
+    assert!(sim.request_log().refused().is_empty());
 }
 
 #[test]
@@ -605,8 +587,8 @@ fn faulty_run_equals_clean_run(label: &str, fault_rate: f64, rate_limit: Option<
     let dir = tempfile::tempdir().unwrap();
     let clean_sim = Simulator::start(SimulatorConfig::new(Scale::Medium)).unwrap();
     let (clean, clean_outcome, _) = admin_contents(&clean_sim, &dir.path().join("clean.c1z"));
-    let clean_requests = clean_sim.request_log().total;
-    assert_eq!(clean_outcome.requests_total, clean_requests);
+    let clean_log = clean_sim.request_log();
+    assert_eq!(clean_outcome.requests_total, clean_log.total);
 
     let sim = Simulator::start(SimulatorConfig {
         fault_rate,
@@ -638,12 +620,16 @@ fn faulty_run_equals_clean_run(label: &str, fault_rate: f64, rate_limit: Option<
             );
         }
     }
-    assert_eq!(
-        log.statuses.get(&200).copied().unwrap_or(0),
-        clean_requests,
-        "{label}: every request succeeded once in the end ({:?})",
-        log.statuses
-    );
+    // Every request got its final answer once in the end: as many successes and refusals (the
+    // member-only workspace's 1.0 group API) as in the clean run.
+    for status in [200, 403] {
+        assert_eq!(
+            log.statuses.get(&status),
+            clean_log.statuses.get(&status),
+            "{label}: {status} answers vs the clean run ({:?})",
+            log.statuses
+        );
+    }
     assert!(
         faulty == clean,
         "{label}: the file differs from a clean run's"
@@ -806,4 +792,57 @@ fn refused_group_and_permission_listings_degrade_to_what_can_be_read() {
             > 0,
         "repository group grants fall back to the per-repository listing"
     );
+}
+
+/// A user who belongs to three workspaces is one resource with one parent, the same in the
+/// row's columns and in its message, and the same whatever order the workspaces are listed in.
+#[test]
+fn a_user_in_three_workspaces_has_one_parent_in_columns_and_data_whatever_the_order() {
+    let sim = Simulator::start(SimulatorConfig::new(Scale::Medium)).unwrap();
+    let data = sim.dataset();
+    let zoe = data
+        .users
+        .iter()
+        .find(|u| u.display_name == "Zoë Ångström")
+        .expect("Zoë");
+    let hers: Vec<&str> = data
+        .workspaces
+        .iter()
+        .filter(|w| w.role(&zoe.uuid).is_some())
+        .map(|w| w.slug.as_str())
+        .collect();
+    assert!(hers.len() >= 3, "Zoë is in {hers:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let creds = admin_creds(&sim);
+    let mut parents = Vec::new();
+    for (name, order) in [
+        ("forward", hers.clone()),
+        ("backward", {
+            let mut r = hers.clone();
+            r.reverse();
+            r
+        }),
+    ] {
+        let out = dir.path().join(format!("{name}.c1z"));
+        let list = order.join(",");
+        sync_ok(
+            &args(&sim, &out, &strs(&creds), &["--workspaces", &list]),
+            &out,
+        );
+        let p = connector_tests::resource_parents(&out);
+        for (id, (column, message)) in &p {
+            assert_eq!(column, message, "{name}: {id}: columns and data disagree");
+        }
+        parents.push(p);
+    }
+    assert_eq!(parents[0], parents[1], "the same parents in both orders");
+    let zoe_parent = parents[0][&format!("user:{}", zoe.uuid)].0.clone().unwrap();
+    let first = data
+        .workspaces
+        .iter()
+        .filter(|w| w.role(&zoe.uuid).is_some())
+        .map(|w| format!("workspace:{}", w.uuid))
+        .min()
+        .unwrap();
+    assert_eq!(zoe_parent, first, "the parent that sorts first wins");
 }

@@ -82,14 +82,24 @@ impl PermTarget {
     }
 }
 
+/// A page of explicit permissions as grants with the next page's URL; `None` when Bitbucket
+/// refused the listing (said once, the sync goes on without it).
+pub type GrantsPage = Option<(Vec<Grant>, Option<String>)>;
+
+/// A page of a listing's values with the next page's URL; `None` when refused.
+type ListingPage<V> = Option<(Vec<V>, Option<String>)>;
+
 /// One page of explicit user permissions as grants.
 pub fn user_grants_page<T: Transport>(
     c: &mut Connector<T>,
     t: &PermTarget,
     url: &str,
-) -> Result<(Vec<Grant>, Option<String>), ConnectorError> {
-    let (values, next) =
-        listing_page::<T, UserPermission>(c, t, url, "users", F_PERM_USERS, t.ep.list_users)?;
+) -> Result<GrantsPage, ConnectorError> {
+    let Some((values, next)) =
+        listing_page::<T, UserPermission>(c, t, url, "users", F_PERM_USERS, t.ep.list_users)?
+    else {
+        return Ok(None);
+    };
     let parent = ResourceId::new(crate::resources::workspace::TYPE_ID, t.ws.uuid.clone());
     let mut grants = Vec::new();
     for v in values {
@@ -100,7 +110,7 @@ pub fn user_grants_page<T: Transport>(
         let principal = user::resource(&v.user, status.as_deref(), Some(parent.clone()));
         grants.push(Grant::new(&t.resource, level, principal));
     }
-    Ok((grants, next))
+    Ok(Some((grants, next)))
 }
 
 /// One page of explicit group permissions as (expandable) grants.
@@ -108,9 +118,12 @@ pub fn group_grants_page<T: Transport>(
     c: &mut Connector<T>,
     t: &PermTarget,
     url: &str,
-) -> Result<(Vec<Grant>, Option<String>), ConnectorError> {
-    let (values, next) =
-        listing_page::<T, GroupPermission>(c, t, url, "groups", F_PERM_GROUPS, t.ep.list_groups)?;
+) -> Result<GrantsPage, ConnectorError> {
+    let Some((values, next)) =
+        listing_page::<T, GroupPermission>(c, t, url, "groups", F_PERM_GROUPS, t.ep.list_groups)?
+    else {
+        return Ok(None);
+    };
     let mut grants = Vec::new();
     for v in values {
         let Some(level) = explicit_level(t, &v.permission) else {
@@ -119,7 +132,7 @@ pub fn group_grants_page<T: Transport>(
         let principal = user_group::principal(c, &t.ws, &v.group.slug, v.group.name.as_deref());
         grants.push(Grant::new(&t.resource, level, principal));
     }
-    Ok((grants, next))
+    Ok(Some((grants, next)))
 }
 
 /// A level this target knows (`none` and unknown values are not grants).
@@ -128,9 +141,9 @@ fn explicit_level<'a>(t: &PermTarget, permission: &'a Option<String>) -> Option<
 }
 
 /// One page of a `permissions-config/{users|groups}` listing: the first page when `url` is
-/// empty. A listing Bitbucket refused (403) in a workspace the credential administers, as
-/// happens when a token lacks a scope, is skipped: said once per workspace and endpoint, the
-/// sync goes on with what it can read. Other errors stop the sync.
+/// empty. A refused listing (403) is skipped and said once per workspace and endpoint: in an
+/// administered workspace it means the token lacks a scope; elsewhere, that the credential
+/// administers every repository of a project but not the project. Other errors stop the sync.
 fn listing_page<T: Transport, V: serde::de::DeserializeOwned>(
     c: &mut Connector<T>,
     t: &PermTarget,
@@ -138,27 +151,36 @@ fn listing_page<T: Transport, V: serde::de::DeserializeOwned>(
     kind: &str,
     fields: &str,
     endpoint: &str,
-) -> Result<(Vec<V>, Option<String>), ConnectorError> {
+) -> Result<ListingPage<V>, ConnectorError> {
     let url = if url.is_empty() {
         t.url(c, &[kind], &[("pagelen", PAGELEN), ("fields", fields)])
     } else {
         url.to_string()
     };
     let detail = match c.client.get_page::<V>(&url, endpoint) {
-        Ok(page) => return Ok(page),
+        Ok(page) => return Ok(Some(page)),
         Err(ConnectorError::PermissionDenied(detail)) => detail,
         Err(e) => return Err(e),
+    };
+    let why = if t.ws.admin {
+        "those permissions are not synced for it. Check that the credential has \
+read:permission:bitbucket and the project and repository read scopes"
+            .to_string()
+    } else {
+        format!(
+            "the credential administers every repository of {} but not the project itself, so \
+its permissions are not synced",
+            t.label
+        )
     };
     c.warn_once(
         &format!("refused:{}:{endpoint}", t.ws.uuid.to_ascii_lowercase()),
         &format!(
-            "workspace '{}': Bitbucket refused {endpoint} ({detail}); those permissions are not \
-synced for it. Check that the credential has read:permission:bitbucket and the project and \
-repository read scopes",
+            "workspace '{}': Bitbucket refused {endpoint} ({detail}); {why}",
             t.ws.path()
         ),
     );
-    Ok((Vec::new(), None))
+    Ok(None)
 }
 
 // ---- provisioning ----

@@ -5,7 +5,7 @@ use crate::api::{EP_PROJECTS, F_PROJECTS, PAGELEN, PROJECT_PERMS, Project, nonbl
 use crate::client::Transport;
 use crate::connector::{Connector, Ws};
 use crate::errors::ConnectorError;
-use crate::ids::{ProjectId, compose_project, decompose_project, same_uuid};
+use crate::ids::{ProjectId, compose_project, decompose_project};
 use crate::model::*;
 use crate::resources::permissions::{self, PROJECT_LEVELS, PermTarget};
 use crate::resources::{Token, repository, user, user_group, workspace};
@@ -161,7 +161,7 @@ pub fn grants<T: Transport>(
     token: &str,
 ) -> Result<Page<Grant>, ConnectorError> {
     let (id, t) = sync_target(c, target)?;
-    let readable = c.can_read_permissions(&t.ws);
+    let readable = c.reads_permissions() && c.access(&t.ws)?.reads_project(&id);
     let tok = Token::parse(token, &["users", "groups", "repositories"], &c.client)?;
     let (phase, url) = match tok {
         Some(t) => (t.phase, t.url),
@@ -170,7 +170,8 @@ pub fn grants<T: Transport>(
     };
     match phase.as_str() {
         "users" => {
-            let (items, next) = permissions::user_grants_page(c, &t, &url)?;
+            // A refused user listing says nothing of the group listing: that is asked too.
+            let (items, next) = permissions::user_grants_page(c, &t, &url)?.unwrap_or_default();
             let next_token = match next {
                 Some(n) => Token::make("users", Some(n)),
                 None => Token::make("groups", None),
@@ -178,7 +179,7 @@ pub fn grants<T: Transport>(
             Ok(Page { items, next_token })
         }
         "groups" => {
-            let (items, next) = permissions::group_grants_page(c, &t, &url)?;
+            let (items, next) = permissions::group_grants_page(c, &t, &url)?.unwrap_or_default();
             let next_token = match next {
                 Some(n) => Token::make("groups", Some(n)),
                 None => Token::make("repositories", None),
@@ -233,15 +234,6 @@ pub fn revoke<T: Transport>(
 ) -> Result<RevokeOutcome, ConnectorError> {
     let t = provisioning_target(target, slug)?;
     permissions::revoke(c, &t, principal, slug)
-}
-
-/// Whether a project id names this project (uuid, else key).
-pub fn same_project(id: &ProjectId, uuid: Option<&str>, key: Option<&str>) -> bool {
-    match (uuid, key) {
-        (Some(u), _) if !u.is_empty() => same_uuid(u, &id.project),
-        (_, Some(k)) => k == id.key,
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use crate::api::{REPO_PERMS, Repository, nonblank};
 use crate::client::Transport;
 use crate::connector::{Connector, Ws};
 use crate::errors::ConnectorError;
-use crate::ids::{ProjectId, compose_repository, decompose_project, decompose_repository};
+use crate::ids::{
+    ProjectId, compose_repository, decompose_project, decompose_repository, same_project,
+};
 use crate::model::*;
 use crate::resources::permissions::{self, PermTarget, REPO_LEVELS, rank};
 use crate::resources::project::{self, level_description};
@@ -25,7 +27,7 @@ pub fn resource_type() -> ResourceType {
 pub fn in_project(r: &Repository, id: &ProjectId) -> bool {
     r.project
         .as_ref()
-        .is_some_and(|p| project::same_project(id, p.uuid.as_deref(), p.key.as_deref()))
+        .is_some_and(|p| same_project(id, p.uuid.as_deref(), p.key.as_deref()))
 }
 
 pub fn resource(ws: &Ws, pid: &ProjectId, r: &Repository) -> ResourceInfo {
@@ -129,9 +131,10 @@ pub fn grants<T: Transport>(
 ) -> Result<Page<Grant>, ConnectorError> {
     let id = decompose_repository(&target.id.id)?;
     let ws = c.workspace(&id.project.workspace)?;
-    if !c.can_read_permissions(&ws) {
+    if !c.reads_permissions() {
         return Ok(Page::last(vec![]));
     }
+    let administered = c.access(&ws)?.reads_repository(&id.repository);
     let full = target
         .profile_value("repository_full_name")
         .unwrap_or(&target.display_name)
@@ -139,16 +142,19 @@ pub fn grants<T: Transport>(
     let t = perm_target(ws.clone(), &id.repository, target.id.clone(), label(&full));
     let (phase, url) = match Token::parse(token, &["users", "groups"], &c.client)? {
         Some(t) => (t.phase, t.url),
-        None => ("users".to_string(), String::new()),
+        None if administered => ("users".to_string(), String::new()),
+        None => ("groups".to_string(), String::new()),
     };
     if phase == "users" {
-        let (items, next) = permissions::user_grants_page(c, &t, &url)?;
+        let (items, next) = permissions::user_grants_page(c, &t, &url)?.unwrap_or_default();
         let next_token = match next {
             Some(n) => Token::make("users", Some(n)),
             None => Token::make("groups", None),
         };
         return Ok(Page { items, next_token });
     }
+    // Group grants: from the workspace's one group privileges listing, readable by whoever may
+    // read the 1.0 group API; else, for a repository the credential administers, its own listing.
     if url.is_empty()
         && let Some(privs) = c.group_privileges(&ws)?
     {
@@ -166,7 +172,10 @@ pub fn grants<T: Transport>(
             .unwrap_or_default();
         return Ok(Page::last(items));
     }
-    let (items, next) = permissions::group_grants_page(c, &t, &url)?;
+    if !administered {
+        return Ok(Page::last(vec![]));
+    }
+    let (items, next) = permissions::group_grants_page(c, &t, &url)?.unwrap_or_default();
     Ok(Page {
         items,
         next_token: next

@@ -58,7 +58,8 @@ pub fn list<T: Transport>(c: &mut Connector<T>) -> Result<Page<ResourceInfo>, Co
     let wss = c.workspaces()?;
     let mut items = Vec::new();
     for ws in wss.iter() {
-        c.warn_unreadable(ws);
+        // Works out (once) what the credential may read there, and says what it skips.
+        c.access(ws)?;
         let d = c.workspace_detail(ws)?;
         let name = nonblank(&d.name).unwrap_or(ws.path()).to_string();
         items.push(resource(ws, &name, d.is_private));
@@ -97,7 +98,6 @@ pub fn grants<T: Transport>(
     target: &ResourceInfo,
 ) -> Result<Page<Grant>, ConnectorError> {
     let ws = c.workspace(&target.id.id)?;
-    c.warn_unreadable(&ws);
     let members = c.members(&ws, false)?;
     let mut items = Vec::new();
     for m in &members.members {
