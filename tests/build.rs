@@ -22,11 +22,11 @@ fn main() {
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
 
-    // The same contract, published as 0.2.0: a plugin the host must refuse by version.
-    let wit = std::fs::read_to_string(root.join("wit/connector.wit")).unwrap();
+    // The 0.1.0 contract, published as 9.0.0: a major the host must refuse by version.
+    let wit = std::fs::read_to_string(root.join("wit/since_v0.1.0/connector.wit")).unwrap();
     let bumped = wit.replace(
         "package baton:connector@0.1.0;",
-        "package baton:connector@0.2.0;",
+        "package baton:connector@9.0.0;",
     );
     assert_ne!(
         wit, bumped,

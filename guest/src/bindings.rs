@@ -11,7 +11,7 @@ use crate::model as m;
 // The generated code is not ours to lint (a constructor with many arguments).
 #[allow(clippy::too_many_arguments)]
 mod generated {
-    wit_bindgen::generate!({ world: "connector", path: "../wit" });
+    wit_bindgen::generate!({ world: "connector", path: "../wit/since_v0.1.0" });
 }
 
 use generated::Guest;

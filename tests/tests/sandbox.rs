@@ -285,9 +285,9 @@ async fn a_component_built_for_another_contract_version_is_refused_by_name() {
     let err = shared_runtime()
         .load_plugin_file(std::path::Path::new(WRONG_VERSION_WASM))
         .err()
-        .expect("a 0.2.0 component must be refused");
+        .expect("a 9.0.0 component must be refused");
     let text = err.to_string();
-    assert!(text.contains("baton:connector@0.2.0"), "{text}");
-    assert!(text.contains("baton:connector@0.1.0"), "{text}");
+    assert!(text.contains("baton:connector@9.0.0"), "{text}");
+    assert!(text.contains("0.2.x") && text.contains("0.1.x"), "{text}");
     assert!(text.contains("wrong_version"), "{text}");
 }

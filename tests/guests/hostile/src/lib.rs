@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-wit_bindgen::generate!({ world: "connector", path: "../../../wit" });
+wit_bindgen::generate!({ world: "connector", path: "../../../wit/since_v0.1.0" });
 
 use baton::connector::{config, http};
 
