@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod credentials;
 pub mod embedded;
 pub mod http;
