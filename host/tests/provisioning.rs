@@ -525,6 +525,148 @@ fn group_membership_with_batons_one_shot_flags() {
 }
 
 #[test]
+fn a_repeated_revoke_succeeds_and_sends_no_second_delete() {
+    let env = Env::new();
+    let ws = env.acme();
+    let repo = ws.repositories[0].clone();
+    let project = ws.project_by_uuid(&repo.project).unwrap().clone();
+    let admin = env.sim.credentials().admin_uuid;
+    let user = free_member(&ws, &repo.user_perms, &admin);
+    let ent = format!(
+        "repository:{}:{}:{}:{}:write",
+        ws.uuid, project.uuid, project.key, repo.uuid
+    );
+    let grant_id = format!("{ent}:user:{user}");
+    let held = |env: &Env| {
+        let r = env
+            .acme()
+            .repositories
+            .into_iter()
+            .find(|r| r.uuid == repo.uuid)
+            .unwrap();
+        user_perm(&r.user_perms, &user).map(str::to_string)
+    };
+    let grant = [
+        "-p",
+        "grant",
+        "--entitlement",
+        &ent,
+        "--principal",
+        &format!("user:{user}"),
+    ];
+    ok(&env.admin(&grant));
+    assert_eq!(env.changes().len(), 1);
+    let still_granted = env.snapshot("granted.c1z");
+
+    // The first revoke deletes, the second (on the same file, which no longer holds the grant)
+    // asks Bitbucket, is told nothing is held and sends no DELETE.
+    let out = ok(&env.admin(&["-p", "revoke", "--grant", &grant_id]));
+    assert!(out.starts_with("revoked:"), "{out}");
+    let ch = env.changes();
+    assert!(ch.len() == 1 && ch[0].starts_with("DELETE "), "{ch:?}");
+    assert_eq!(held(&env), None);
+    let grants_after_first = env.grants();
+    assert!(!grants_after_first.contains(&grant_id));
+    let file_after_first = std::fs::read(&env.file).unwrap();
+    let out = ok(&env.admin(&["-p", "revoke", "--grant", &grant_id]));
+    assert!(out.starts_with("already revoked:"), "{out}");
+    assert!(
+        out.contains("not in the file") && out.contains("Bitbucket confirms it is not held"),
+        "{out}"
+    );
+    assert!(out.contains("does not hold the grant; unchanged"), "{out}");
+    let ch = env.changes();
+    assert!(ch.iter().all(|c| !c.starts_with("DELETE ")), "{ch:?}");
+    assert!(ch.is_empty(), "{ch:?}");
+    assert_eq!(std::fs::read(&env.file).unwrap(), file_after_first);
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        &env.admin(&["-p", "revoke", "--grant", &grant_id, "-o", "json"])
+    ))
+    .unwrap();
+    assert_eq!(v["result"], "already revoked");
+    assert_eq!(v["change"], "already-satisfied");
+    assert_eq!(v["request"]["grantInFile"], false);
+    assert!(env.changes().is_empty());
+
+    // Baton's --revoke-grant takes the same path.
+    let out = ok(&env.admin(&["-p", "--revoke-grant", &grant_id]));
+    assert!(
+        out.starts_with("already revoked:") && out.contains("not in the file"),
+        "{out}"
+    );
+    assert!(env.changes().is_empty());
+
+    // Granted again outside this file since the sync: the revoke of the absent grant finds it
+    // held and deletes it for real.
+    ok(&env.admin_on(&still_granted, &grant));
+    assert_eq!(env.changes().len(), 1);
+    assert_eq!(held(&env).as_deref(), Some("write"));
+    let out = ok(&env.admin(&["-p", "--revoke-grant", &grant_id]));
+    assert!(
+        out.starts_with("revoked:") && out.contains("Bitbucket still held it"),
+        "{out}"
+    );
+    let ch = env.changes();
+    assert!(ch.len() == 1 && ch[0].starts_with("DELETE "), "{ch:?}");
+    assert_eq!(held(&env), None);
+    assert_eq!(env.grants(), grants_after_first);
+}
+
+#[test]
+fn revoking_unknown_or_inherited_grants_fails_and_changes_nothing() {
+    let env = Env::new();
+    let ws = env.acme();
+    let repo = ws.repositories[0].clone();
+    let project = ws.project_by_uuid(&repo.project).unwrap().clone();
+    let ent = format!(
+        "repository:{}:{}:{}:{}:write",
+        ws.uuid, project.uuid, project.key, repo.uuid
+    );
+
+    // Neither the entitlement nor the principal is in the file.
+    let unknown = format!(
+        "repository:{}:{{no-project}}:NOPE:{{no-repo}}:write:user:{{no-user}}",
+        ws.uuid
+    );
+    let e = failed(&env.admin(&["-p", "revoke", "--grant", &unknown]));
+    assert!(
+        e.contains("is not in the latest sync") && e.contains("inspect grants"),
+        "{e}"
+    );
+    // The entitlement is, the principal is not.
+    let e = failed(&env.admin(&["-p", "--revoke-grant", &format!("{ent}:user:{{no-user}}")]));
+    assert!(
+        e.contains("nor is its principal") && e.contains("inspect resources"),
+        "{e}"
+    );
+
+    // A grant the file shows only through expansion (inherited from a group) is refused.
+    let r = C1zReader::open(&env.file).unwrap();
+    let sync = r.latest_full_sync().unwrap().unwrap().id;
+    let inherited = r
+        .grants(&sync, None, None, None)
+        .unwrap()
+        .into_iter()
+        .find(|g| {
+            let own = g
+                .entitlement
+                .as_ref()
+                .map(|e| e.id.clone())
+                .unwrap_or_default();
+            g.sources
+                .as_ref()
+                .is_some_and(|s| !s.sources.is_empty() && !s.sources.contains_key(&own))
+        })
+        .expect("an inherited grant in the small dataset")
+        .id;
+    assert!(env.changes().is_empty());
+    let e = failed(&env.admin(&["-p", "revoke", "--grant", &inherited]));
+    assert!(e.contains("inherited through"), "{e}");
+    // Refused before the plugin runs: not even a read.
+    assert_eq!(env.sim.request_log().total, 0);
+}
+
+#[test]
 fn unsupported_refused_and_failing_cases_change_nothing() {
     let env = Env::new();
     let ws = env.acme();

@@ -2,6 +2,7 @@
 
 pub mod capabilities;
 pub mod demo;
+pub mod grant_id;
 pub mod inspect;
 pub mod provision;
 pub mod sync;
