@@ -11,9 +11,9 @@ pub enum Resolution {
     /// Exactly one entitlement and principal of the sync make up the id.
     Found {
         /// The entitlement.
-        entitlement: pb::Entitlement,
+        entitlement: Box<pb::Entitlement>,
         /// The principal.
-        principal: pb::Resource,
+        principal: Box<pb::Resource>,
     },
     /// No entitlement of the sync is a head of the id.
     NoEntitlement,
@@ -61,8 +61,8 @@ pub fn resolve(editor: &C1zEditor, sync: &str, grant_id: &str) -> Result<Resolut
         1 => {
             let (entitlement, principal) = found.remove(0);
             Resolution::Found {
-                entitlement,
-                principal,
+                entitlement: Box::new(entitlement),
+                principal: Box::new(principal),
             }
         }
         _ => Resolution::Ambiguous(

@@ -240,7 +240,7 @@ pub async fn run(args: &GlobalArgs, request: Request) -> anyhow::Result<Report> 
                     Resolution::Found {
                         entitlement,
                         principal,
-                    } => (entitlement, principal),
+                    } => (*entitlement, *principal),
                     Resolution::NoEntitlement => bail!(
                         "the grant {grant:?} is not in the latest sync ({sync}) of {file}, nor is any \
                          entitlement its id starts with (a grant id is <entitlement id>:<principal type>:\
