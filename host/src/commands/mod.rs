@@ -3,7 +3,7 @@
 pub mod capabilities;
 pub mod demo;
 pub mod grant_id;
-pub mod interrupt;
 pub mod inspect;
+pub mod interrupt;
 pub mod provision;
 pub mod sync;

@@ -57,10 +57,7 @@ pub async fn prepare(args: &GlobalArgs, credential_needed: bool) -> anyhow::Resu
     let config = settings::plugin_config(args, &base, credential.as_ref());
     let scope = SyncScope {
         base_url: base.as_str().trim_end_matches('/').to_string(),
-        credential_kind: credential
-            .as_ref()
-            .map_or("none", |c| c.kind())
-            .to_string(),
+        credential_kind: credential.as_ref().map_or("none", |c| c.kind()).to_string(),
         credential: credential_fingerprint(credential.as_ref()),
         config: config.clone(),
         ..SyncScope::default()
@@ -85,7 +82,14 @@ pub async fn sync_to(
     output: &Path,
     progress: &Progress,
 ) -> anyhow::Result<SyncOutcome> {
-    sync_with(args, output, progress, Resume::SameScope, StopRequest::new()).await
+    sync_with(
+        args,
+        output,
+        progress,
+        Resume::SameScope,
+        StopRequest::new(),
+    )
+    .await
 }
 
 /// Like [`sync_to`], but stops cleanly on Ctrl-C: the first press at the next checkpoint, a
@@ -105,8 +109,11 @@ pub async fn sync_until_ctrl_c(
             work.display()
         )))
     };
-    match interrupt::until_ctrl_c(&stop, sync_with(args, output, progress, resume, stop.clone()))
-        .await
+    match interrupt::until_ctrl_c(
+        &stop,
+        sync_with(args, output, progress, resume, stop.clone()),
+    )
+    .await
     {
         None => Err(resumable()),
         Some(Err(e)) if matches!(e.downcast_ref(), Some(SyncError::Interrupted { .. })) => {
@@ -147,13 +154,9 @@ async fn sync_with(
         stop,
         ..SyncOptions::default()
     };
-    let report = run_sync(
-        &mut instance,
-        store,
-        &options,
-        progress,
-        &move || stats_http.stats().total_requests(),
-    )
+    let report = run_sync(&mut instance, store, &options, progress, &move || {
+        stats_http.stats().total_requests()
+    })
     .await?;
     let stats = http.stats();
     Ok(SyncOutcome {

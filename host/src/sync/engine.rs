@@ -126,12 +126,8 @@ pub async fn run_sync(
         (Ok(_), Resume::Never(why)) => Some(why.clone()),
         (Ok(old), Resume::SameScope) => {
             let changes = options.scope.changes_since(&old.scope);
-            (!changes.is_empty()).then(|| {
-                format!(
-                    "it covers another scope ({})",
-                    scope::describe(&changes)
-                )
-            })
+            (!changes.is_empty())
+                .then(|| format!("it covers another scope ({})", scope::describe(&changes)))
         }
     };
     if let Some(why) = &set_aside {
