@@ -238,6 +238,55 @@ fn ctrl_c_stops_at_a_checkpoint_and_the_same_command_resumes() {
 }
 
 #[test]
+fn a_second_ctrl_c_stops_at_once_without_waiting_for_the_current_request() {
+    use std::io::BufRead;
+    // Every request takes 2 s, so stopping at the next checkpoint would take seconds.
+    let sim = Simulator::start(SimulatorConfig {
+        latency: Duration::from_secs(2),
+        ..SimulatorConfig::new(Scale::Small)
+    })
+    .expect("simulator");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.c1z");
+    let in_progress = c1z::store::in_progress_path(&file);
+    let mut child = spawn(&strs(&sync_args(&sim, &file, &[])));
+    // The log, line by line, as the child writes it.
+    let (lines, log) = std::sync::mpsc::channel::<String>();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut text = String::new();
+    let mut wait_for = |needle: &str| {
+        while !text.contains(needle) {
+            let line = log
+                .recv_timeout(Duration::from_secs(120))
+                .unwrap_or_else(|_| panic!("no {needle:?} in the log:\n{text}"));
+            text.push_str(&line);
+            text.push('\n');
+        }
+    };
+
+    wait_for("starting a full sync");
+    ctrl_c(&child);
+    // Once the first press is seen (two presses in one moment count as one).
+    wait_for("press Ctrl-C again to stop at once");
+    let second = Instant::now();
+    ctrl_c(&child);
+    wait_for("rerun the same command to resume");
+    let status = child.wait().unwrap();
+    assert!(
+        second.elapsed() < Duration::from_millis(1500),
+        "stopping took {:?}:\n{text}",
+        second.elapsed()
+    );
+    assert_eq!(status.code(), Some(130), "{text}");
+    assert!(in_progress.exists() && !file.exists());
+}
+
+#[test]
 fn a_demo_interrupted_by_ctrl_c_does_not_block_the_next_demo() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("demo.c1z");
