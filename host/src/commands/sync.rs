@@ -123,6 +123,8 @@ pub async fn sync_until_ctrl_c(
     }
 }
 
+/// The sync behind [`sync_to`] and [`sync_until_ctrl_c`]: the scope comes from the flags and the
+/// component's metadata.
 async fn sync_with(
     args: &GlobalArgs,
     output: &Path,

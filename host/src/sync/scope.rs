@@ -130,7 +130,7 @@ pub fn credential_fingerprint(credential: Option<&Credential>) -> String {
         }
         Some(Credential::Bearer(token)) => {
             h.update(b"bearer\0");
-            h.update(Sha256::digest(token.expose().as_bytes()));
+            h.update(token.sha256());
         }
         Some(Credential::OAuthClientCredentials { key, token_url, .. }) => {
             h.update(b"oauth\0");

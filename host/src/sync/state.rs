@@ -112,10 +112,10 @@ impl SyncState {
             return Ok(SyncState::start(scope.clone()));
         }
         let state: SyncState = serde_json::from_str(token)
-            .map_err(|e| format!("the checkpoint of the interrupted sync is unreadable ({e})"))?;
+            .map_err(|e| format!("its checkpoint is unreadable ({e})"))?;
         if state.version != STATE_VERSION {
             return Err(format!(
-                "the interrupted sync was checkpointed by an incompatible version (token version {})",
+                "it was checkpointed by an incompatible version (token version {})",
                 state.version
             ));
         }
