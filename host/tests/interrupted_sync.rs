@@ -3,6 +3,8 @@
 //! stops at a checkpoint and says how to resume, and an interrupted demo never blocks the next.
 //! Every finished file is compared with the simulator's ground truth.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -11,19 +13,12 @@ use std::time::{Duration, Instant};
 use bitbucket_simulator::truth::{self, GroundTruth};
 use bitbucket_simulator::{DEFAULT_SEED, Scale, Simulator, SimulatorConfig, View};
 use c1z::C1zReader;
-
-const BIN: &str = env!("CARGO_BIN_EXE_connector-host");
+use common::text;
 
 /// The binary with `args`, plain-text logs at info, and no inherited BATON_* settings.
 fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("BATON_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.args(args)
-        .args(["--log-format", "console", "--log-level", "info"])
+    let mut cmd = common::command(args);
+    cmd.args(["--log-format", "console", "--log-level", "info"])
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -37,15 +32,6 @@ fn run(args: &[&str]) -> Output {
 
 fn spawn(args: &[&str]) -> Child {
     command(args).spawn().expect("spawns")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn stderr(o: &Output) -> String {

@@ -3,13 +3,14 @@
 //! refused cases. Each test syncs the simulator into a temp file first, then provisions from it, and
 //! checks the simulator's state and the file's latest sync.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
 use c1z::C1zReader;
-
-const BIN: &str = env!("CARGO_BIN_EXE_connector-host");
+use common::text;
 
 struct Env {
     sim: Simulator,
@@ -19,25 +20,10 @@ struct Env {
 
 /// Runs the binary with only the given flags (no inherited BATON_* settings).
 fn host(args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("BATON_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.args(args)
+    common::command(args)
         .env("BATON_LOG_LEVEL", "error")
         .output()
         .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 impl Env {
