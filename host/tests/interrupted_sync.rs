@@ -40,17 +40,7 @@ fn stderr(o: &Output) -> String {
 
 /// Flags of a sync of `sim` by its admin into `file`, then `extra`.
 fn sync_args(sim: &Simulator, file: &Path, extra: &[&str]) -> Vec<String> {
-    let c = sim.credentials();
-    let mut v = vec![
-        "--base-url".to_string(),
-        sim.base_url(),
-        "--username".into(),
-        c.admin_email,
-        "--app-password".into(),
-        c.api_token,
-        "-f".into(),
-        file.display().to_string(),
-    ];
+    let mut v = common::admin_args(sim, file);
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }

@@ -38,27 +38,13 @@ impl Env {
         env
     }
 
-    fn admin_args(&self, file: &Path) -> Vec<String> {
-        let c = self.sim.credentials();
-        vec![
-            "--base-url".into(),
-            self.sim.base_url(),
-            "--username".into(),
-            c.admin_email,
-            "--app-password".into(),
-            c.api_token,
-            "-f".into(),
-            file.display().to_string(),
-        ]
-    }
-
     /// Runs with the admin API token on the test file.
     fn admin(&self, args: &[&str]) -> Output {
         self.admin_on(&self.file, args)
     }
 
     fn admin_on(&self, file: &Path, args: &[&str]) -> Output {
-        let mut all = self.admin_args(file);
+        let mut all = common::admin_args(&self.sim, file);
         all.extend(args.iter().map(|s| s.to_string()));
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         host(&refs)

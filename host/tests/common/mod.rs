@@ -27,3 +27,18 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The flags of a run by the simulator's admin (API token) on `file`.
+pub fn admin_args(sim: &bitbucket_simulator::Simulator, file: &std::path::Path) -> Vec<String> {
+    let c = sim.credentials();
+    vec![
+        "--base-url".into(),
+        sim.base_url(),
+        "--username".into(),
+        c.admin_email,
+        "--app-password".into(),
+        c.api_token,
+        "-f".into(),
+        file.display().to_string(),
+    ]
+}
