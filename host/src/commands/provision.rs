@@ -257,8 +257,8 @@ pub async fn run(args: &GlobalArgs, request: Request) -> anyhow::Result<Report> 
                     ),
                     Resolution::Ambiguous(splits) => bail!(
                         "the grant {grant:?} is not in the latest sync ({sync}) of {}, and its id splits \
-                         into more than one entitlement and principal of that sync ({}); revoke with \
-                         `grant`'s ids instead; nothing was changed",
+                         into more than one entitlement and principal of that sync ({}); nothing was \
+                         changed. If the grant is still held, re-sync and revoke it as the new sync lists it",
                         file.display(),
                         splits.join(", ")
                     ),
