@@ -82,7 +82,8 @@ fn ctrl_c(child: &Child) {
     assert!(status.success());
 }
 
-/// The ids of the file's latest full sync, in the ground truth's shape.
+/// Asserts that the ids of the file's latest full sync equal the ground truth and that no
+/// unfinished sync is left in it.
 fn assert_equals_truth(file: &Path, truth: &GroundTruth, label: &str) {
     let r = C1zReader::open(file).expect("open c1z");
     let sync = r
