@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use connector_host::cli::{Cli, Command, GlobalArgs, LogFormat, OutputFormat};
 use connector_host::commands;
+use connector_host::commands::interrupt::{EXIT_INTERRUPTED, Interrupted};
 use connector_host::progress::{LogWriter, Progress};
+use connector_host::sync::Resume;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -21,6 +23,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<Interrupted>() => {
+            eprintln!("{err}");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -48,7 +54,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let progress = Progress::new(true);
-            let outcome = commands::sync::sync_to(args, &args.file, &progress).await?;
+            let outcome =
+                commands::sync::sync_until_ctrl_c(args, &args.file, &progress, Resume::SameScope)
+                    .await?;
             // On a terminal a summary table; otherwise nothing but logs.
             if std::io::stdout().is_terminal() {
                 println!("{}", commands::sync::summary(&outcome));

@@ -24,6 +24,12 @@ impl Secret {
         &self.0
     }
 
+    /// The secret's SHA-256, for telling secrets apart without keeping them (a sync's scope).
+    pub fn sha256(&self) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.0.as_bytes()).into()
+    }
+
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
