@@ -8,11 +8,11 @@ use c1z::pb;
 use c1z::{C1zError, SyncStore};
 
 use super::convert;
+use super::events::{Counts, SyncEvents};
 use super::expand::{self, ExpansionReport};
 use super::scope::{self, SyncScope};
 use super::state::{Action, Operation, SyncState};
 use super::stop::StopRequest;
-use crate::progress::{Counts, Progress};
 use crate::runtime::{CallError, Instance};
 
 /// How many stored resources a walk takes per step.
@@ -113,7 +113,7 @@ pub async fn run_sync(
     instance: &mut Instance,
     mut store: SyncStore,
     options: &SyncOptions,
-    progress: &Progress,
+    events: &dyn SyncEvents,
     requests: &dyn Fn() -> u64,
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
@@ -162,7 +162,8 @@ pub async fn run_sync(
         if options.stop.is_requested() {
             // Between steps the state matches what was written: commit both and stop.
             engine.store.checkpoint(&engine.state.to_token())?;
-            progress.finish();
+            events.checkpointed();
+            events.ended();
             tracing::info!(sync_id = %run.id, completed = engine.state.completed_actions_count, "sync stopped at a checkpoint");
             return Err(SyncError::Interrupted {
                 work: engine.store.work_path().to_path_buf(),
@@ -173,16 +174,17 @@ pub async fn run_sync(
         engine.state.completed_actions_count += 1;
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             engine.store.checkpoint(&engine.state.to_token())?;
+            events.checkpointed();
             last_checkpoint = Instant::now();
         }
         engine.seen.requests = requests();
-        progress.update(phase_name(operation), &engine.seen);
+        events.progress(phase_name(operation), &engine.seen);
     }
     let expansion = engine.expansion;
     store.checkpoint(&state.to_token())?;
     let counts = store.counts()?;
     let path = store.finish()?;
-    progress.finish();
+    events.ended();
     Ok(SyncReport {
         sync_id: run.id,
         resumed: run.resumed,
