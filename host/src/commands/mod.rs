@@ -3,5 +3,6 @@
 pub mod capabilities;
 pub mod demo;
 pub mod inspect;
+pub mod output;
 pub mod provision;
 pub mod sync;
