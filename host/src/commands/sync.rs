@@ -49,7 +49,7 @@ pub async fn prepare(args: &GlobalArgs, credential_needed: bool) -> anyhow::Resu
         Err(e) => return Err(e.into()),
     };
     let config = settings::plugin_config(args, &base, credential.as_ref());
-    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
+    let http = HttpCapability::new(settings::http_settings(args, &base)?, credential)?;
     let runtime = Runtime::new()?;
     let plugin = load_plugin(&runtime, args)?;
     let instance = plugin
