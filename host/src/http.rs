@@ -708,7 +708,8 @@ fn retry_after(resp: &InboundResponse) -> Option<Duration> {
 /// Credential failures reach the guest as `denied` (a bad credential is not worth retrying) or
 /// `connection` (the token endpoint was unreachable or overloaded; retried like one).
 fn auth_error(err: AuthError) -> AttemptError {
-    tracing::warn!(error = %err, "could not produce the Authorization header");
+    // Debug only: the plugin gets the error and reports it, and retries are logged; once is enough.
+    tracing::debug!(error = %err, "could not produce the Authorization header");
     match err {
         AuthError::TokenUnreachable { kind, .. } => AttemptError::Connection {
             message: err.to_string(),
