@@ -35,6 +35,22 @@ fn sim() -> Simulator {
     Simulator::start(SimulatorConfig::new(Scale::Small)).expect("simulator")
 }
 
+/// A sync of `sim` with its admin credential and `extra` flags.
+fn admin_sync(dir: &Path, sim: &Simulator, extra: &[&str], secrets: &[&str]) -> Run {
+    let c = sim.credentials();
+    let base = sim.base_url();
+    let mut args = vec![
+        "--base-url",
+        &base,
+        "--username",
+        &c.admin_email,
+        "--app-password",
+        &c.api_token,
+    ];
+    args.extend(extra);
+    run(dir, &args, &[], secrets)
+}
+
 /// `--help` option blocks: long flag → the `[env: NAME...]` of its block.
 fn help_flags(help: &str) -> BTreeMap<String, Option<String>> {
     let mut flags = BTreeMap::new();
@@ -229,23 +245,10 @@ fn sync_against_the_simulator_then_inspect() {
     let file = dir.path().join("out.c1z");
     let file_s = file.to_str().unwrap();
     let secrets = [c.api_token.as_str()];
-    let r = run(
+    let r = admin_sync(
         dir.path(),
-        &[
-            "--base-url",
-            &sim.base_url(),
-            "--username",
-            &c.admin_email,
-            "--app-password",
-            &c.api_token,
-            "-f",
-            file_s,
-            "--log-level",
-            "debug",
-            "--log-format",
-            "json",
-        ],
-        &[],
+        &sim,
+        &["-f", file_s, "--log-level", "debug", "--log-format", "json"],
         &secrets,
     );
     assert!(r.ok, "sync failed:\n{}", r.all());
@@ -573,21 +576,7 @@ fn output_into_a_closed_pipe_ends_quietly_with_success() {
     let sim = sim();
     let c = sim.credentials();
     let dir = tempfile::tempdir().unwrap();
-    let synced = run(
-        dir.path(),
-        &[
-            "--base-url",
-            &sim.base_url(),
-            "--username",
-            &c.admin_email,
-            "--app-password",
-            &c.api_token,
-            "-f",
-            "demo.c1z",
-        ],
-        &[],
-        &[],
-    );
+    let synced = admin_sync(dir.path(), &sim, &["-f", "demo.c1z"], &[&c.api_token]);
     assert!(synced.ok, "{}", synced.all());
     for args in [
         &["inspect", "grants", "-f", "demo.c1z"][..],
