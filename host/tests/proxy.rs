@@ -129,6 +129,51 @@ fn a_sync_goes_through_the_proxy_with_its_credentials_hidden() {
 }
 
 #[test]
+fn the_oauth_token_is_fetched_through_the_proxy_too() {
+    let s = setup();
+    let c = s.sim.credentials();
+    let proxy_url = s.proxy_url(PROXY_PASSWORD);
+    let r = support::run(
+        s.dir.path(),
+        &[
+            "--base-url",
+            API,
+            "--consumer-key",
+            &c.oauth_key,
+            "--consumer-secret",
+            &c.oauth_secret,
+            "-f",
+            "out.c1z",
+        ],
+        &[("HTTPS_PROXY", &proxy_url), ("SSL_CERT_FILE", &s.ca_file)],
+        &[PROXY_PASSWORD, &c.oauth_secret],
+    );
+    assert!(
+        r.ok,
+        "the OAuth sync through the proxy failed:\n{}",
+        r.all()
+    );
+    let log = s.sim.request_log();
+    let token_requests: u64 = log
+        .by_endpoint
+        .iter()
+        .filter(|(endpoint, _)| endpoint.contains("oauth2/access_token"))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        token_requests >= 1,
+        "no token request: {:?}",
+        log.by_endpoint
+    );
+    assert!(
+        s.proxy
+            .seen()
+            .iter()
+            .all(|head| head.request_line == "CONNECT api.bitbucket.test:443 HTTP/1.1")
+    );
+}
+
+#[test]
 fn no_proxy_sends_matching_hosts_direct() {
     let s = setup();
     let proxy_url = s.proxy_url(PROXY_PASSWORD);
