@@ -20,7 +20,6 @@ const OUTER_BUILD_VARS: &[&str] = &[
     "RUSTFLAGS",
     "CARGO_BUILD_TARGET",
     "CARGO_TARGET_DIR",
-    "RUSTC_WRAPPER",
     "RUSTC_WORKSPACE_WRAPPER",
 ];
 
