@@ -209,9 +209,10 @@ impl<T: Transport> Client<T> {
         self.transport.send(&req).map_err(|e| {
             let host = url_host(url);
             match e {
-                HttpError::Connection(m) => ConnectorError::Unavailable(format!(
-                    "could not reach {host} for {endpoint}: {m}; check --base-url and that this machine can reach it"
-                )),
+                // The host's message names the request, the cause and what to check.
+                HttpError::Connection(m) => {
+                    ConnectorError::Unavailable(format!("could not reach {host}: {m}"))
+                }
                 HttpError::Timeout(m) => ConnectorError::Unavailable(format!(
                     "{host} did not answer {endpoint} in time: {m}; retry later, or raise --http-timeout-seconds"
                 )),

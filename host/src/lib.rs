@@ -12,3 +12,4 @@ pub mod runtime;
 pub mod secrets;
 pub mod settings;
 pub mod sync;
+pub mod transport;

@@ -5,5 +5,6 @@ pub mod demo;
 pub mod grant_id;
 pub mod inspect;
 pub mod interrupt;
+pub mod output;
 pub mod provision;
 pub mod sync;

@@ -62,7 +62,7 @@ pub async fn prepare(args: &GlobalArgs, credential_needed: bool) -> anyhow::Resu
         config: config.clone(),
         ..SyncScope::default()
     };
-    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
+    let http = HttpCapability::new(settings::http_settings(args, &base)?, credential)?;
     let runtime = Runtime::new()?;
     let plugin = load_plugin(&runtime, args)?;
     let instance = plugin

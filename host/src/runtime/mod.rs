@@ -54,12 +54,12 @@ pub enum RuntimeError {
     #[error("could not create the wasmtime engine: {0}")]
     Engine(String),
     /// The plugin file could not be read.
-    #[error("could not read plugin {path}: {source}; check the --plugin path")]
+    #[error("could not read plugin {path}: {cause}; check the --plugin path")]
     Read {
         /// The path given.
         path: String,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The bytes are not a valid component.
     #[error(
@@ -154,9 +154,9 @@ impl Runtime {
 
     /// Reads and loads a plugin file (`--plugin PATH`).
     pub fn load_plugin_file(&self, path: &Path) -> Result<Plugin, RuntimeError> {
-        let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
+        let wasm = std::fs::read(path).map_err(|cause| RuntimeError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         let name = path
             .file_stem()
