@@ -17,16 +17,19 @@ pub struct Interrupted(pub String);
 
 /// Runs `work` to its end, setting `stop` on the first Ctrl-C; `None` if a second one came first.
 pub async fn until_ctrl_c<T>(stop: &StopRequest, work: impl Future<Output = T>) -> Option<T> {
+    // One stream for the whole run: a press that arrives while the first is being handled is
+    // kept, not lost between two listeners.
+    let mut presses = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    {
+        Ok(presses) => presses,
+        // No way to listen: run as if Ctrl-C were never pressed.
+        Err(_) => return Some(work.await),
+    };
     tokio::pin!(work);
     loop {
-        // Biased: the listener is installed at the first poll, before `work` starts.
         tokio::select! {
             biased;
-            pressed = tokio::signal::ctrl_c() => {
-                if pressed.is_err() {
-                    // No way to listen: run as if Ctrl-C were never pressed.
-                    return Some(work.await);
-                }
+            _ = presses.recv() => {
                 if stop.is_requested() {
                     return None;
                 }
