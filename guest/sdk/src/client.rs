@@ -88,11 +88,14 @@ impl Client {
     /// Resolves a `next` link (absolute, or relative to the root) onto the configured base URL:
     /// its path and query are kept, its scheme and host are not, so paging never leaves the base
     /// URL and never fails on how a server spells its own name (`localhost` for `127.0.0.1`,
-    /// `http` behind a TLS proxy). A link that is not a page of the API is refused.
+    /// `http` behind a TLS proxy). The path goes after the base URL, without repeating the base
+    /// URL's own path if the link already starts with it. A link that is not a page of the API
+    /// is refused.
     pub fn resolve_next(&self, next: &str, endpoint: &str) -> Result<String, ConnectorError> {
         let path = path_and_query(next).unwrap_or("");
-        if self.service.is_page_path(path) {
-            Ok(format!("{}{path}", self.base))
+        let below_base = strip_base_path(path, url_path(&self.base));
+        if self.service.is_page_path(below_base) {
+            Ok(format!("{}{below_base}", self.base))
         } else {
             Err(ConnectorError::Internal(format!(
                 "{endpoint} returned a next page link that is not an API page of {}: {next}",
@@ -239,6 +242,26 @@ impl Client {
     }
 }
 
+/// The path of an absolute URL without trailing `/`; empty for none.
+fn url_path(url: &str) -> &str {
+    path_and_query(url)
+        .map(|p| p.split(['?', '#']).next().unwrap_or(p))
+        .unwrap_or("")
+        .trim_end_matches('/')
+}
+
+/// `path` below `base_path` when it starts with it (as whole segments), else `path`.
+fn strip_base_path<'a>(path: &'a str, base_path: &str) -> &'a str {
+    match path.strip_prefix(base_path) {
+        Some(rest)
+            if !base_path.is_empty() && (rest.is_empty() || rest.starts_with(['/', '?'])) =>
+        {
+            rest
+        }
+        _ => path,
+    }
+}
+
 /// Decodes a JSON body into `D`, or `internal("<endpoint> returned malformed JSON: …")`.
 pub fn parse<D: DeserializeOwned>(body: &[u8], endpoint: &str) -> Result<D, ConnectorError> {
     serde_json::from_slice(body).map_err(|e| malformed(endpoint, e))
@@ -343,6 +366,27 @@ mod tests {
                 .is_err()
         );
         assert!(c.resolve_next("page=2", "GET x").is_err());
+    }
+
+    #[test]
+    fn a_base_url_with_a_path_is_not_repeated() {
+        let c = Client::new(Canned::new(vec![]), "http://127.0.0.1:8080/api/", Api).unwrap();
+        // Links as the server writes them (under its own path) and without it (behind a proxy).
+        assert_eq!(
+            c.resolve_next("http://localhost:8080/api/v1/x?page=2", "GET x")
+                .unwrap(),
+            "http://127.0.0.1:8080/api/v1/x?page=2"
+        );
+        assert_eq!(
+            c.resolve_next("https://upstream.example/v1/x?page=2", "GET x")
+                .unwrap(),
+            "http://127.0.0.1:8080/api/v1/x?page=2"
+        );
+        // `/apis/...` is not below `/api`.
+        assert!(c.resolve_next("/apis/v1/x", "GET x").is_err());
+        assert_eq!(strip_base_path("/api?page=2", "/api"), "?page=2");
+        assert_eq!(url_path("https://h/a/b/?q=1"), "/a/b");
+        assert_eq!(url_path("https://h"), "");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! fields as strings (their defaults when not given), and `auth-kind`, the name of the
 //! credential kind in use. Secret fields never reach the guest.
 
+use crate::error::ConnectorError;
+
 /// The configuration key naming the credential kind in use (a `CredentialKind` name).
 pub const AUTH_KIND: &str = "auth-kind";
 
@@ -42,7 +44,7 @@ impl Config {
 
     /// A boolean field: `true`/`1`/`yes` or `false`/`0`/`no` (any case); absent or blank is
     /// `false`. Anything else is an invalid-argument error naming the field.
-    pub fn flag(&self, name: &str) -> Result<bool, crate::ConnectorError> {
+    pub fn flag(&self, name: &str) -> Result<bool, ConnectorError> {
         match self
             .get(name)
             .unwrap_or_default()
@@ -52,7 +54,7 @@ impl Config {
         {
             "" | "false" | "0" | "no" => Ok(false),
             "true" | "1" | "yes" => Ok(true),
-            other => Err(crate::ConnectorError::InvalidArgument(format!(
+            other => Err(ConnectorError::InvalidArgument(format!(
                 "{name} '{other}' must be true or false"
             ))),
         }
@@ -78,7 +80,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ConnectorError;
+    use ConnectorError;
 
     #[test]
     fn values_are_read_by_type() {

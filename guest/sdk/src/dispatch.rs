@@ -13,6 +13,7 @@ use crate::model::{
     Entitlement, Grant, GrantOutcome, Page, ResourceId, ResourceInfo, ResourceType, RevokeOutcome,
 };
 use crate::registry::Registry;
+use crate::syncer::ResourceSyncer;
 use crate::transport::Transport;
 
 /// A connector's state, once made.
@@ -124,10 +125,7 @@ impl<C: Connector> Component for Dispatcher<C> {
 impl<C: Connector> Dispatcher<C> {
     /// The syncer of a type; the connector is made first, so a configuration error wins over an
     /// unknown type.
-    fn syncer(
-        &mut self,
-        type_id: &str,
-    ) -> Result<&'static dyn crate::ResourceSyncer<C>, ConnectorError> {
+    fn syncer(&mut self, type_id: &str) -> Result<&'static dyn ResourceSyncer<C>, ConnectorError> {
         self.connector()?;
         self.registry.find(type_id)
     }

@@ -8,23 +8,14 @@ use std::rc::Rc;
 
 use crate::component::Component;
 use crate::error::ConnectorError;
+use crate::model::{Entitlement, Grant, ResourceId, ResourceInfo};
 
+pub mod bindings;
 mod convert;
-
-use convert::Convert;
 mod host;
 
-/// The generated bindings; [`export_component!`](crate::export_component) uses their export macro.
-#[allow(clippy::too_many_arguments)] // generated: one argument per record field
-pub mod bindings {
-    wit_bindgen::generate!({
-        world: "connector",
-        path: "../../wit/connector.wit",
-        pub_export_macro: true,
-    });
-}
-
 use bindings::baton::connector::types as w;
+use convert::Convert;
 
 thread_local! {
     /// The instance's component. A component exports one `Component` type, so the cell holds
@@ -73,7 +64,7 @@ impl<T: Component> bindings::Guest for Export<T> {
         parent: Option<w::ResourceId>,
         page_token: String,
     ) -> Result<w::ResourcePage, w::ConnectorError> {
-        let parent: Option<crate::ResourceId> = parent.convert();
+        let parent: Option<ResourceId> = parent.convert();
         with(|c: &mut T| c.list_resources(&resource_type, parent.as_ref(), &page_token)).map(|p| {
             w::ResourcePage {
                 items: p.items.into_iter().map(Convert::convert).collect(),
@@ -86,7 +77,7 @@ impl<T: Component> bindings::Guest for Export<T> {
         target: w::ResourceInfo,
         page_token: String,
     ) -> Result<w::EntitlementPage, w::ConnectorError> {
-        let target: crate::ResourceInfo = target.convert();
+        let target: ResourceInfo = target.convert();
         with(|c: &mut T| c.list_entitlements(&target, &page_token)).map(|p| w::EntitlementPage {
             items: p.items.into_iter().map(Convert::convert).collect(),
             next_token: p.next_token,
@@ -97,7 +88,7 @@ impl<T: Component> bindings::Guest for Export<T> {
         target: w::ResourceInfo,
         page_token: String,
     ) -> Result<w::GrantPage, w::ConnectorError> {
-        let target: crate::ResourceInfo = target.convert();
+        let target: ResourceInfo = target.convert();
         with(|c: &mut T| c.list_grants(&target, &page_token)).map(|p| w::GrantPage {
             items: p.items.into_iter().map(Convert::convert).collect(),
             next_token: p.next_token,
@@ -108,13 +99,13 @@ impl<T: Component> bindings::Guest for Export<T> {
         principal: w::ResourceInfo,
         entitlement: w::Entitlement,
     ) -> Result<w::GrantOutcome, w::ConnectorError> {
-        let principal: crate::ResourceInfo = principal.convert();
-        let entitlement: crate::Entitlement = entitlement.convert();
+        let principal: ResourceInfo = principal.convert();
+        let entitlement: Entitlement = entitlement.convert();
         with(|c: &mut T| c.grant(&principal, &entitlement)).map(Convert::convert)
     }
 
     fn revoke(grant: w::Grant) -> Result<w::RevokeOutcome, w::ConnectorError> {
-        let grant: crate::Grant = grant.convert();
+        let grant: Grant = grant.convert();
         with(|c: &mut T| c.revoke(&grant)).map(Convert::convert)
     }
 }
