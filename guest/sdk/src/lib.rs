@@ -11,11 +11,9 @@
 //! [`Transport`] trait, so connector logic builds and is tested natively; [`Client`] is the
 //! generic paged JSON HTTP client and [`PageToken`] the self-contained page token.
 //!
-//! ```ignore
-//! struct Tickets { client: connector_sdk::Client }
-//! impl connector_sdk::Connector for Tickets { /* metadata, syncers, new */ }
-//! connector_sdk::export_connector!(Tickets);
-//! ```
+//! A small example is `tests/guests/tickets` (two resource types, a schema of its own); the
+//! Bitbucket component (`guest/bitbucket`) is the full one. A component whose resource types
+//! come from its configuration implements [`Component`] directly (`tests/guests/fixture`).
 
 pub mod client;
 pub mod component;
@@ -57,8 +55,8 @@ pub use syncer::{Provisions, ResourceSyncer, listed_under};
 pub use transport::{HttpError, HttpRequest, HttpResponse, LogLevel, Method, Transport};
 pub use warnings::Warnings;
 
-/// Exports a [`Connector`] as the crate's component (through a [`Dispatcher`]); expands to
-/// nothing when not building for wasm32, so the crate still builds and tests natively.
+/// Exports a [`Connector`] as the crate's component (through a [`Dispatcher`]). Natively it
+/// only checks the type, so the crate still builds and tests natively.
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {
@@ -77,5 +75,8 @@ macro_rules! export_component {
             type ConnectorSdkExport = $crate::wasm::Export<$component>;
             $crate::wasm::bindings::export!(ConnectorSdkExport with_types_in $crate::wasm::bindings);
         };
+        // Natively nothing is exported; naming the component keeps it checked, and used.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn() -> $crate::Metadata = <$component as $crate::Component>::metadata;
     };
 }
