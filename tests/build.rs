@@ -4,7 +4,6 @@
 
 use std::env;
 use std::path::PathBuf;
-use std::process::Command;
 
 fn main() {
     let tests_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -37,31 +36,11 @@ fn main() {
 
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     let target_dir = out_dir.join("guests-target");
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--workspace",
-            "--manifest-path",
-        ])
-        .arg(guests.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .status()
-        .expect("running cargo to build the test components");
-    assert!(
-        status.success(),
-        "building the test components for wasm32-wasip2 failed; run `rustup target add wasm32-wasip2` if the target is missing"
+    let release = component_build::Toolchain::current().build_components(
+        &guests.join("Cargo.toml"),
+        &target_dir,
+        &["--workspace"],
     );
-    let release = target_dir.join("wasm32-wasip2/release");
     for (var, _, artifact) in COMPONENTS {
         println!(
             "cargo:rustc-env={var}={}",

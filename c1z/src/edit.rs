@@ -256,7 +256,7 @@ impl C1zEditor {
         conn.execute_batch("COMMIT").ctx("committing the edit")?;
         conn.close().map_err(|(_, e)| C1zError::Sqlite {
             context: "closing the edited db".into(),
-            source: e,
+            cause: e,
         })?;
         let tmp = suffixed(&path, &format!(".{}.tmp", std::process::id()));
         let written = envelope::write_c1z(&db, &tmp, &path);

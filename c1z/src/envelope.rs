@@ -54,7 +54,7 @@ pub fn decompress_to(src: &Path, dest: &Path) -> Result<u64, C1zError> {
     let reader = open_v1(src)?;
     let corrupt = |e: std::io::Error| C1zError::CorruptPayload {
         path: src.into(),
-        source: e,
+        cause: e,
     };
     let mut decoder = zstd::stream::read::Decoder::with_buffer(reader).map_err(corrupt)?;
     decoder.window_log_max(MAX_WINDOW_LOG).map_err(corrupt)?;
@@ -71,7 +71,7 @@ pub fn decompress_to(src: &Path, dest: &Path) -> Result<u64, C1zError> {
     if n == 0 {
         return Err(C1zError::CorruptPayload {
             path: src.into(),
-            source: std::io::Error::new(
+            cause: std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "empty payload after the magic",
             ),
@@ -91,7 +91,7 @@ fn copy(r: &mut impl Read, w: &mut impl Write, src: &Path, dest: &Path) -> Resul
             Err(e) => {
                 return Err(C1zError::CorruptPayload {
                     path: src.into(),
-                    source: e,
+                    cause: e,
                 });
             }
         };

@@ -1,4 +1,5 @@
-//! The crate's error type.
+//! The crate's error type. A variant that quotes an underlying error in its message keeps it
+//! as a plain field, not as `source()`, so that a cause chain (`{:#}`) shows it once.
 
 use std::path::PathBuf;
 
@@ -6,14 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum C1zError {
     /// A filesystem operation failed.
-    #[error("{what} {path}: {source}")]
+    #[error("{what} {path}: {cause}")]
     Io {
         /// What was being done ("reading", "renaming ... to", ...).
         what: String,
         /// The file concerned.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, so not also a `source()`).
+        cause: std::io::Error,
     },
     /// The file is empty (0 bytes).
     #[error("{path} is empty (0 bytes): it is not a .c1z file; run a sync to produce one")]
@@ -42,13 +43,13 @@ pub enum C1zError {
     },
     /// The zstd payload could not be decompressed.
     #[error(
-        "{path} is truncated or corrupt (zstd payload: {source}); the file cannot be read, re-sync to regenerate it"
+        "{path} is truncated or corrupt (zstd payload: {cause}); the file cannot be read, re-sync to regenerate it"
     )]
     CorruptPayload {
         /// The file concerned.
         path: PathBuf,
         /// The decoder error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The decompressed payload is not a SQLite database.
     #[error(
@@ -71,16 +72,16 @@ pub enum C1zError {
         missing: Vec<String>,
     },
     /// A SQLite operation failed.
-    #[error("sqlite error while {context}: {source}")]
+    #[error("sqlite error while {context}: {cause}")]
     Sqlite {
         /// What was being done.
         context: String,
         /// The underlying error.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// A stored protobuf blob could not be decoded.
     #[error(
-        "cannot decode the stored {kind} {id:?}: {source}; the file is corrupt or from an incompatible version"
+        "cannot decode the stored {kind} {id:?}: {cause}; the file is corrupt or from an incompatible version"
     )]
     Decode {
         /// Message type.
@@ -88,7 +89,7 @@ pub enum C1zError {
         /// The row's external id.
         id: String,
         /// The decoder error.
-        source: prost::DecodeError,
+        cause: prost::DecodeError,
     },
     /// An object handed to the writer lacks a field the file needs.
     #[error("invalid {kind} {id:?}: {reason}")]
@@ -152,12 +153,12 @@ impl C1zError {
     pub(crate) fn io(
         what: impl Into<String>,
         path: impl Into<PathBuf>,
-        source: std::io::Error,
+        cause: std::io::Error,
     ) -> Self {
         C1zError::Io {
             what: what.into(),
             path: path.into(),
-            source,
+            cause,
         }
     }
 }
@@ -169,9 +170,9 @@ pub(crate) trait SqlContext<T> {
 
 impl<T> SqlContext<T> for Result<T, rusqlite::Error> {
     fn ctx(self, context: &str) -> Result<T, C1zError> {
-        self.map_err(|source| C1zError::Sqlite {
+        self.map_err(|cause| C1zError::Sqlite {
             context: context.to_string(),
-            source,
+            cause,
         })
     }
 }

@@ -591,7 +591,7 @@ impl SyncStore {
         } = self;
         conn.close().map_err(|(_, e)| C1zError::Sqlite {
             context: "closing the working db".into(),
-            source: e,
+            cause: e,
         })?;
         envelope::write_c1z(&work, &tmp_path(&path), &path)?;
         std::fs::remove_file(&work).map_err(|e| C1zError::io("removing", &work, e))?;
@@ -828,9 +828,9 @@ pub(crate) fn decode<M: Message + Default>(
     id: &str,
     data: &[u8],
 ) -> Result<M, C1zError> {
-    M::decode(data).map_err(|source| C1zError::Decode {
+    M::decode(data).map_err(|cause| C1zError::Decode {
         kind,
         id: id.to_string(),
-        source,
+        cause,
     })
 }

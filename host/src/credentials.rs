@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::secrets::Secret;
+use crate::transport::{Failure, FailureKind, ProxySettings, error_chain};
 
 /// The real Bitbucket Cloud OAuth token endpoint.
 pub const BITBUCKET_TOKEN_URL: &str = "https://bitbucket.org/site/oauth2/access_token";
@@ -105,12 +106,14 @@ pub enum AuthError {
         status: u16,
     },
     /// The token endpoint could not be reached.
-    #[error("cannot reach the OAuth token endpoint {url}: {reason}; check network access to it")]
+    #[error("cannot reach the OAuth token endpoint {url}: {reason}")]
     TokenUnreachable {
         /// The token endpoint.
         url: String,
-        /// The connection error.
+        /// The connection error and what to check.
         reason: String,
+        /// What kind of failure it was, for the retry decision.
+        kind: FailureKind,
     },
     /// The token endpoint's answer was not a usable token.
     #[error(
@@ -142,6 +145,8 @@ struct CachedToken {
 pub struct Authenticator {
     credential: Credential,
     client: reqwest::Client,
+    /// The client's proxy, to name in connection errors.
+    proxy: ProxySettings,
     /// Precomputed header for Basic and Bearer credentials.
     fixed: Option<Secret>,
     /// The current OAuth token. An async mutex so that concurrent requests wait for one refresh
@@ -158,8 +163,9 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    /// An authenticator for `credential`, fetching OAuth tokens with `client`.
-    pub fn new(credential: Credential, client: reqwest::Client) -> Self {
+    /// An authenticator for `credential`, fetching OAuth tokens with `client` (which sends
+    /// through `proxy`).
+    pub fn new(credential: Credential, client: reqwest::Client, proxy: ProxySettings) -> Self {
         let fixed = match &credential {
             Credential::Basic { username, password } => {
                 // Held in a `Secret` so the plain `user:password` is wiped when it goes out of scope.
@@ -175,6 +181,7 @@ impl Authenticator {
         Self {
             credential,
             client,
+            proxy,
             fixed,
             token: Mutex::new(None),
         }
@@ -264,9 +271,14 @@ impl Authenticator {
             .body("grant_type=client_credentials")
             .send()
             .await
-            .map_err(|e| AuthError::TokenUnreachable {
-                url: url.clone(),
-                reason: error_chain(&e.without_url()),
+            .map_err(|e| {
+                let proxy = self.proxy.proxy_for(token_url);
+                let failure = Failure::of(e, proxy);
+                AuthError::TokenUnreachable {
+                    url: url.clone(),
+                    reason: failure.message(token_url, proxy),
+                    kind: failure.kind,
+                }
             })?;
         let status = response.status().as_u16();
         let body = read_limited(response, MAX_TOKEN_RESPONSE_BYTES)
@@ -274,6 +286,7 @@ impl Authenticator {
             .map_err(|reason| AuthError::TokenUnreachable {
                 url: url.clone(),
                 reason,
+                kind: FailureKind::Other,
             })?;
         let scrub = |text: &str| scrub_secret(text, secret.expose());
         if status == 429 || status >= 500 {
@@ -377,19 +390,4 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<V
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// An error and its causes joined by ": " (reqwest's own Display hides the useful cause).
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

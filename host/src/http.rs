@@ -8,6 +8,7 @@ mod stats;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -17,7 +18,8 @@ use url::Url;
 pub use allowlist::{AllowList, AllowListError};
 pub use stats::{EndpointStats, RequestStats};
 
-use crate::credentials::{AuthError, Authenticator, Credential, error_chain};
+use crate::credentials::{AuthError, Authenticator, Credential};
+use crate::transport::{self, ClientError, Failure, FailureKind, NetworkSettings};
 use stats::{StatsRecorder, endpoint_label};
 
 /// The real Bitbucket Cloud API.
@@ -62,6 +64,9 @@ pub struct HttpSettings {
     pub max_total_wait: Duration,
     /// Requests allowed per hour, paced evenly after a minute's burst; `None` for no pacing.
     pub requests_per_hour: Option<u32>,
+    /// Proxy and extra trusted roots. The default connects directly and ignores the environment;
+    /// the CLI passes [`NetworkSettings::from_env`] (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, ...).
+    pub network: NetworkSettings,
 }
 
 impl HttpSettings {
@@ -76,6 +81,7 @@ impl HttpSettings {
             backoff_max: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(600),
             requests_per_hour: None,
+            network: NetworkSettings::default(),
         }
     }
 }
@@ -177,7 +183,7 @@ pub enum HttpError {
     /// Malformed request (bad URL, header name or value).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// The server could not be reached, after retries.
+    /// The server could not be reached: after retries, or at once when retrying cannot help.
     #[error("connection failed: {0}")]
     Connection(String),
     /// No response in the time allowed.
@@ -205,21 +211,21 @@ impl HttpError {
 #[derive(Debug, thiserror::Error)]
 pub enum HttpSetupError {
     /// The base URL cannot define an allow-list.
-    #[error("bad base URL {url}: {source}")]
+    #[error("bad base URL {url}: {reason}")]
     BaseUrl {
         /// The base URL without user info.
         url: String,
         /// What is wrong with it.
-        source: AllowListError,
+        reason: AllowListError,
     },
     /// The OAuth token URL lies outside the allow-list (or uses plain http to a remote host).
     #[error(
         "the OAuth token URL {0} is not reachable under the base URL's allow-list ({1}); use https://bitbucket.org/site/oauth2/access_token with the real API, or <base-url>/site/oauth2/access_token"
     )]
     TokenUrl(String, String),
-    /// The HTTP client could not be built (TLS setup).
-    #[error("cannot build the HTTP client: {0}; this is a bug or a broken TLS setup")]
-    Client(String),
+    /// The HTTP client could not be built (extra roots, TLS setup).
+    #[error(transparent)]
+    Client(#[from] ClientError),
 }
 
 /// The guest's HTTP capability for one tenant run; cheap to clone (shared state).
@@ -235,6 +241,9 @@ struct Inner {
     auth: Option<Authenticator>,
     stats: StatsRecorder,
     pacer: Option<pacer::Pacer>,
+    /// Whether the API has answered (any status) in this run: from then on, failures to connect
+    /// are passing trouble worth retrying rather than a wrong address.
+    answered: AtomicBool,
 }
 
 impl fmt::Debug for HttpCapability {
@@ -261,7 +270,11 @@ enum AttemptError {
     /// Final: not worth retrying.
     Fatal(HttpError),
     /// Transport failure; `unsent` when no byte of the request reached the server.
-    Connection { message: String, unsent: bool },
+    Connection {
+        message: String,
+        unsent: bool,
+        kind: FailureKind,
+    },
     /// The attempt ran out of time; `budget` when it was the guest call's deadline.
     Timeout { message: String, budget: bool },
 }
@@ -285,10 +298,10 @@ impl HttpCapability {
         let mut shown = settings.base_url.clone();
         let _ = shown.set_username("");
         let _ = shown.set_password(None);
-        let allow = AllowList::for_base_url(&settings.base_url).map_err(|source| {
+        let allow = AllowList::for_base_url(&settings.base_url).map_err(|reason| {
             HttpSetupError::BaseUrl {
                 url: shown.to_string(),
-                source,
+                reason,
             }
         })?;
         if let Some(Credential::OAuthClientCredentials { token_url, .. }) = &credential
@@ -302,17 +315,15 @@ impl HttpCapability {
                 allow.to_string(),
             ));
         }
-        let client = reqwest::Client::builder()
-            // A redirect could lead outside the allow-list; the guest gets the 3xx instead.
-            .redirect(reqwest::redirect::Policy::none())
-            // Proxy variables in the host's environment must not reroute tenant traffic.
-            .no_proxy()
-            .connect_timeout(settings.request_timeout.min(Duration::from_secs(30)))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(concat!("connector-host/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| HttpSetupError::Client(error_chain(&e)))?;
-        let auth = credential.map(|c| Authenticator::new(c, client.clone()));
+        let client = transport::client(
+            &settings.network,
+            settings.request_timeout.min(Duration::from_secs(30)),
+        )?;
+        if !settings.network.proxy.is_direct() {
+            tracing::info!(proxy = %settings.network.proxy, "sending requests through the proxy from the environment");
+        }
+        let auth = credential
+            .map(|c| Authenticator::new(c, client.clone(), settings.network.proxy.clone()));
         let pacer = settings.requests_per_hour.map(pacer::Pacer::new);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -322,6 +333,7 @@ impl HttpCapability {
                 auth,
                 pacer,
                 stats: StatsRecorder::default(),
+                answered: AtomicBool::new(false),
             }),
         })
     }
@@ -373,6 +385,9 @@ impl HttpCapability {
                 }
             }
             let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
+            if outcome.is_ok() {
+                self.inner.answered.store(true, Ordering::Relaxed);
+            }
             self.inner.stats.update(&prepared.label, |e| {
                 // A rejected credential stops the attempt before anything is sent.
                 if !matches!(outcome, Err(AttemptError::Fatal(HttpError::Denied(_)))) {
@@ -411,9 +426,11 @@ impl HttpCapability {
                         retry::backoff(retries, settings.backoff_base, settings.backoff_max)
                     }))
                 }
-                // A request that never reached the server can be repeated whatever its method.
-                Err(AttemptError::Connection { unsent, .. })
-                    if *unsent || prepared.method.is_idempotent() =>
+                // A request that never reached the server can be repeated whatever its method;
+                // a wrong address or an untrusted certificate is not worth repeating at all.
+                Err(AttemptError::Connection { unsent, kind, .. })
+                    if kind.worth_retrying(self.inner.answered.load(Ordering::Relaxed))
+                        && (*unsent || prepared.method.is_idempotent()) =>
                 {
                     Some(retry::backoff(
                         retries,
@@ -584,7 +601,10 @@ impl HttpCapability {
             if let Some(body) = &p.body {
                 builder = builder.body(body.clone());
             }
-            let response = builder.send().await.map_err(|e| connection_error(p, e))?;
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| self.connection_error(p, e))?;
             self.read_response(p, response).await
         };
         let outcome = match tokio::time::timeout_at(limit, work).await {
@@ -592,6 +612,31 @@ impl HttpCapability {
             Err(_) => Err(timeout_error(budget)),
         };
         (outcome, used_auth)
+    }
+
+    /// A transport error of an attempt, classified, with a message naming the cause and what to check.
+    fn connection_error(&self, p: &Prepared, err: reqwest::Error) -> AttemptError {
+        let unsent = err.is_connect();
+        let timed_out = err.is_timeout();
+        let proxy = self.inner.settings.network.proxy.proxy_for(&p.url);
+        let failure = Failure::of(err, proxy);
+        let message = format!(
+            "{} {}: {}",
+            p.method,
+            p.url.path(),
+            failure.message(&p.url, proxy)
+        );
+        if timed_out {
+            return AttemptError::Timeout {
+                message,
+                budget: false,
+            };
+        }
+        AttemptError::Connection {
+            message,
+            unsent,
+            kind: failure.kind,
+        }
     }
 
     /// Reads status, headers and the body, stopping as soon as the body passes the cap.
@@ -633,7 +678,11 @@ impl HttpCapability {
             .min(max as u64)
             .min(1 << 20);
         let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(|e| connection_error(p, e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.connection_error(p, e))?
+        {
             if body.len() + chunk.len() > max {
                 return Err(too_large());
             }
@@ -656,36 +705,22 @@ fn retry_after(resp: &InboundResponse) -> Option<Duration> {
     retry::parse_retry_after(value, SystemTime::now())
 }
 
-fn connection_error(p: &Prepared, err: reqwest::Error) -> AttemptError {
-    let unsent = err.is_connect();
-    let timed_out = err.is_timeout();
-    let host = p.url.host_str().unwrap_or_default();
-    let message = format!(
-        "{} {} on {host}: {}",
-        p.method,
-        p.url.path(),
-        error_chain(&err.without_url())
-    );
-    if timed_out {
-        return AttemptError::Timeout {
-            message,
-            budget: false,
-        };
-    }
-    AttemptError::Connection { message, unsent }
-}
-
 /// Credential failures reach the guest as `denied` (a bad credential is not worth retrying) or
 /// `connection` (the token endpoint was unreachable or overloaded; retried like one).
 fn auth_error(err: AuthError) -> AttemptError {
-    tracing::warn!(error = %err, "could not produce the Authorization header");
+    // Debug only: the plugin gets the error and reports it, and retries are logged; once is enough.
+    tracing::debug!(error = %err, "could not produce the Authorization header");
     match err {
-        AuthError::TokenUnreachable { .. } | AuthError::TokenUnavailable { .. } => {
-            AttemptError::Connection {
-                message: err.to_string(),
-                unsent: true,
-            }
-        }
+        AuthError::TokenUnreachable { kind, .. } => AttemptError::Connection {
+            message: err.to_string(),
+            unsent: true,
+            kind,
+        },
+        AuthError::TokenUnavailable { .. } => AttemptError::Connection {
+            message: err.to_string(),
+            unsent: true,
+            kind: FailureKind::Other,
+        },
         _ => AttemptError::Fatal(HttpError::Denied(err.to_string())),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod credentials;
 pub mod embedded;
 pub mod http;
@@ -11,3 +12,4 @@ pub mod runtime;
 pub mod secrets;
 pub mod settings;
 pub mod sync;
+pub mod transport;

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use connector_host::cli::{Cli, Command, GlobalArgs, LogFormat, OutputFormat};
 use connector_host::commands;
+use connector_host::commands::interrupt::{EXIT_INTERRUPTED, Interrupted};
+use connector_host::commands::output::{StdoutClosed, print};
 use connector_host::progress::{LogWriter, Progress};
+use connector_host::sync::Resume;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -21,6 +24,12 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<Interrupted>() => {
+            eprintln!("{err}");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
+        // `| head` and the like: the reader has what it wanted.
+        Err(err) if err.is::<StdoutClosed>() => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -35,7 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let request =
                 commands::provision::from_baton_flags(args).expect("checked by the guard")?;
             let report = commands::provision::run(args, request).await?;
-            print!("{}", commands::provision::render_text(&report));
+            print(&commands::provision::render_text(&report))?;
         }
         None | Some(Command::Sync) => {
             if args.client_id.is_some()
@@ -48,10 +57,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let progress = Progress::new(true);
-            let outcome = commands::sync::sync_to(args, &args.file, &progress).await?;
+            let outcome =
+                commands::sync::sync_until_ctrl_c(args, &args.file, &progress, Resume::SameScope)
+                    .await?;
             // On a terminal a summary table; otherwise nothing but logs.
             if std::io::stdout().is_terminal() {
-                println!("{}", commands::sync::summary(&outcome));
+                print(&format!("{}\n", commands::sync::summary(&outcome)))?;
             } else {
                 let c = &outcome.report.counts;
                 tracing::info!(
@@ -69,7 +80,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Some(Command::Inspect(inspect)) => {
-            print!("{}", commands::inspect::run(&args.file, inspect)?);
+            print(&commands::inspect::run(&args.file, inspect)?)?;
         }
         Some(Command::Grant(grant)) => {
             let (principal_type, principal_id) =
@@ -80,20 +91,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 principal_id,
             };
             let report = commands::provision::run(args, request).await?;
-            print!("{}", render_provision(&report, grant.output));
+            print(&render_provision(&report, grant.output))?;
         }
         Some(Command::Revoke(revoke)) => {
             let request = commands::provision::Request::Revoke {
                 grant: revoke.grant.clone(),
             };
             let report = commands::provision::run(args, request).await?;
-            print!("{}", render_provision(&report, revoke.output));
+            print(&render_provision(&report, revoke.output))?;
         }
         Some(Command::Capabilities(cap)) => {
-            print!("{}", commands::capabilities::run(args, cap).await?);
+            print(&commands::capabilities::run(args, cap).await?)?;
         }
         Some(Command::Demo(demo)) => {
-            print!("{}", commands::demo::run(args, demo).await?);
+            print(&commands::demo::run(args, demo).await?)?;
         }
     }
     Ok(())

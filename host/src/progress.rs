@@ -1,5 +1,5 @@
-//! Live progress of a one-shot sync on a terminal: phase, counts, requests and elapsed time.
-//! When stderr is not a terminal nothing is drawn; logs carry the story.
+//! Live progress of a one-shot sync on a terminal (a `SyncEvents` sink): phase, counts,
+//! requests and elapsed time. When stderr is not a terminal nothing is drawn; logs carry the story.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -7,18 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Counters shown while a sync runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Resources stored.
-    pub resources: u64,
-    /// Entitlements stored.
-    pub entitlements: u64,
-    /// Grants stored.
-    pub grants: u64,
-    /// HTTP requests sent for the plugin.
-    pub requests: u64,
-}
+use crate::sync::{Counts, SyncEvents};
 
 /// The bar being drawn, if any: log lines are written around it, not through it.
 static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -92,6 +81,16 @@ impl Progress {
             bar.finish_and_clear();
             ACTIVE_BAR.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
+    }
+}
+
+impl SyncEvents for Progress {
+    fn progress(&self, phase: &str, counts: &Counts) {
+        self.update(phase, counts);
+    }
+
+    fn ended(&self) {
+        self.finish();
     }
 }
 

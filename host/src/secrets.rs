@@ -24,6 +24,12 @@ impl Secret {
         &self.0
     }
 
+    /// The secret's SHA-256, for telling secrets apart without keeping them (a sync's scope).
+    pub fn sha256(&self) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.0.as_bytes()).into()
+    }
+
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -53,7 +59,7 @@ impl Secret {
                 // Read into a `Secret` straight away so the buffer is wiped on every path.
                 let mut secret = match std::fs::read_to_string(&path) {
                     Ok(text) => Secret(text),
-                    Err(source) => return Err(SecretError::Unreadable { flag, path, source }),
+                    Err(cause) => return Err(SecretError::Unreadable { flag, path, cause }),
                 };
                 // Files written by `echo` or editors end in a newline that is not part of the secret.
                 let kept = secret.0.trim_end_matches(['\n', '\r']).len();
@@ -107,14 +113,14 @@ pub enum SecretError {
         flag: String,
     },
     /// The file could not be read.
-    #[error("cannot read --{flag}-file {}: {source}; check that the path exists, is readable and holds UTF-8 text", path.display())]
+    #[error("cannot read --{flag}-file {}: {cause}; check that the path exists, is readable and holds UTF-8 text", path.display())]
     Unreadable {
         /// The flag's name without dashes.
         flag: String,
         /// The file's path.
         path: PathBuf,
-        /// The I/O error (carries no file contents).
-        source: std::io::Error,
+        /// The I/O error (carries no file contents); in the message, so not also a `source()`.
+        cause: std::io::Error,
     },
     /// The file is empty (or holds only a newline).
     #[error("--{flag}-file {} is empty; write the secret into it", path.display())]

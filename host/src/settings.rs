@@ -11,6 +11,7 @@ use crate::credentials::Credential;
 use crate::http::HttpSettings;
 use crate::runtime::Limits;
 use crate::secrets::Secret;
+use crate::transport::{NetworkSettings, ProxyError};
 
 /// Why the flags do not describe a usable run.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub enum SettingsError {
     /// A secret could not be loaded.
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    /// A proxy variable is unusable.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
     /// A bad base URL.
     #[error(
         "--base-url {url:?} is not a valid URL ({reason}); use for example https://api.bitbucket.org"
@@ -121,17 +125,18 @@ pub fn credential(args: &GlobalArgs, base: &Url) -> Result<Credential, SettingsE
     Err(SettingsError::NoCredentials)
 }
 
-/// The HTTP capability's settings.
-pub fn http_settings(args: &GlobalArgs, base: &Url) -> HttpSettings {
-    HttpSettings {
+/// The HTTP capability's settings, with the proxy and extra roots the environment names.
+pub fn http_settings(args: &GlobalArgs, base: &Url) -> Result<HttpSettings, SettingsError> {
+    Ok(HttpSettings {
         base_url: base.clone(),
         max_response_bytes: args.max_response_mib << 20,
         request_timeout: Duration::from_secs(args.http_timeout_seconds),
         max_total_wait: Duration::from_secs(args.max_retry_wait_seconds),
         backoff_base: Duration::from_millis(args.retry_backoff_base_ms.max(1)),
         requests_per_hour: (args.requests_per_hour > 0).then_some(args.requests_per_hour),
+        network: NetworkSettings::from_env()?,
         ..HttpSettings::for_base_url(base.clone())
-    }
+    })
 }
 
 /// The plugin's sandbox limits.

@@ -2,14 +2,15 @@
 //! real sync against the Bitbucket simulator (started in this process) followed by `inspect`.
 //! No run may print a secret.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_connector-host");
+use support::Run;
 
 /// Flags that clap adds, without an environment variable.
 const CLAP_FLAGS: &[&str] = &["help", "version"];
@@ -23,56 +24,31 @@ const FAKE_SECRETS: &[&str] = &[
     "ATATT-wrong-password-value",
 ];
 
-/// A finished run of the binary.
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 /// Runs the binary in `dir` with `args` and `env`, without inheriting any `BATON_*` variable,
 /// and checks that none of `secrets` (nor the fixed fake ones) appears in its output.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], secrets: &[&str]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir).args(args);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("BATON_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("running connector-host");
-    let run = Run {
-        ok: status.success(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    };
-    for secret in secrets.iter().chain(FAKE_SECRETS) {
-        assert!(
-            !run.all().contains(secret),
-            "`connector-host {}` printed the secret {secret:?}:\n{}",
-            args.join(" "),
-            run.all()
-        );
-    }
-    run
+    let all: Vec<&str> = secrets.iter().chain(FAKE_SECRETS).copied().collect();
+    support::run(dir, args, env, &all)
 }
 
 fn sim() -> Simulator {
     Simulator::start(SimulatorConfig::new(Scale::Small)).expect("simulator")
+}
+
+/// A sync of `sim` with its admin credential and `extra` flags.
+fn admin_sync(dir: &Path, sim: &Simulator, extra: &[&str], secrets: &[&str]) -> Run {
+    let c = sim.credentials();
+    let base = sim.base_url();
+    let mut args = vec![
+        "--base-url",
+        &base,
+        "--username",
+        &c.admin_email,
+        "--app-password",
+        &c.api_token,
+    ];
+    args.extend(extra);
+    run(dir, &args, &[], secrets)
 }
 
 /// `--help` option blocks: long flag → the `[env: NAME...]` of its block.
@@ -269,23 +245,10 @@ fn sync_against_the_simulator_then_inspect() {
     let file = dir.path().join("out.c1z");
     let file_s = file.to_str().unwrap();
     let secrets = [c.api_token.as_str()];
-    let r = run(
+    let r = admin_sync(
         dir.path(),
-        &[
-            "--base-url",
-            &sim.base_url(),
-            "--username",
-            &c.admin_email,
-            "--app-password",
-            &c.api_token,
-            "-f",
-            file_s,
-            "--log-level",
-            "debug",
-            "--log-format",
-            "json",
-        ],
-        &[],
+        &sim,
+        &["-f", file_s, "--log-level", "debug", "--log-format", "json"],
         &secrets,
     );
     assert!(r.ok, "sync failed:\n{}", r.all());
@@ -474,35 +437,161 @@ fn wrong_password_exits_non_zero_mentions_401_and_writes_no_file() {
     );
 }
 
-#[test]
-fn an_unreachable_api_fails_with_a_message_naming_the_host() {
-    let dir = tempfile::tempdir().unwrap();
-    // Nothing listens on port 1 of the loopback interface.
+/// A sync of `base` with a made-up credential; returns the run and how long it took.
+fn timed_sync(dir: &Path, base: &str) -> (Run, Duration) {
+    let started = Instant::now();
     let r = run(
-        dir.path(),
+        dir,
         &[
             "--base-url",
-            "http://127.0.0.1:1",
+            base,
             "--username",
             "someone@example.com",
             "--app-password",
             "not-a-real-token",
-            "--retry-backoff-base-ms",
-            "1",
             "-f",
             "out.c1z",
         ],
         &[],
         &["not-a-real-token"],
     );
-    assert!(!r.ok, "an unreachable API must fail the run");
+    (r, started.elapsed())
+}
+
+/// A run that cannot reach the API at the start: it fails within seconds, not after a minute of
+/// retries, with one error line that names each of `names`, and leaves no file.
+fn assert_fails_fast(dir: &Path, r: &Run, took: Duration, names: &[&str]) {
+    assert!(!r.ok, "the run must fail:\n{}", r.all());
+    // Before: 8 retries with backoff, 56-75 s.
     assert!(
-        r.stderr.contains("127.0.0.1:1"),
-        "the error names the host: {}",
+        took < Duration::from_secs(15),
+        "took {took:?}:\n{}",
         r.stderr
     );
     assert!(
-        !dir.path().join("out.c1z").exists(),
-        "no file that looks complete"
+        !r.stderr.contains("retrying after backoff"),
+        "retried what retrying cannot fix:\n{}",
+        r.stderr
     );
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line:\n{}", r.stderr);
+    for name in names {
+        assert!(
+            errors[0].contains(name),
+            "the error names {name:?}: {}",
+            errors[0]
+        );
+    }
+    assert!(!dir.join("out.c1z").exists(), "no file that looks complete");
+}
+
+#[test]
+fn an_unresolvable_host_fails_fast_naming_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, took) = timed_sync(dir.path(), "https://nonexistent.invalid");
+    assert_fails_fast(
+        dir.path(),
+        &r,
+        took,
+        &[
+            "cannot resolve the host name nonexistent.invalid",
+            "--base-url",
+            "HTTPS_PROXY",
+        ],
+    );
+}
+
+#[test]
+fn a_refused_connection_fails_fast_naming_base_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::closed_port();
+    let (r, took) = timed_sync(dir.path(), &format!("http://127.0.0.1:{port}"));
+    assert_fails_fast(
+        dir.path(),
+        &r,
+        took,
+        &[
+            &format!("127.0.0.1:{port} refused the connection"),
+            "--base-url",
+        ],
+    );
+}
+
+#[test]
+fn an_untrusted_certificate_fails_fast_naming_ssl_cert_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::tls::serve_handshakes(support::tls::self_signed_config(&["127.0.0.1"]));
+    let (r, took) = timed_sync(dir.path(), &format!("https://127.0.0.1:{port}"));
+    assert_fails_fast(
+        dir.path(),
+        &r,
+        took,
+        &["is not trusted", "SSL_CERT_FILE", "--base-url"],
+    );
+}
+
+#[test]
+fn os_errors_are_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &[
+            "--username",
+            "me@example.com",
+            "--app-password-file",
+            "missing-secret",
+        ][..],
+        &["inspect", "resources", "-f", "missing.c1z"],
+    ] {
+        let r = run(dir.path(), args, &[], &[]);
+        assert!(!r.ok, "{args:?} must fail");
+        assert_eq!(
+            r.stderr.matches("No such file or directory").count(),
+            1,
+            "{args:?}: each cause once:\n{}",
+            r.stderr
+        );
+    }
+    // SQLite's own message repeats in rusqlite's error and its source.
+    let r = run(
+        dir.path(),
+        &["demo", "--output", "missing-dir/demo.c1z"],
+        &[],
+        &[],
+    );
+    assert!(!r.ok, "a sync into a missing directory must fail");
+    assert_eq!(
+        r.stderr.matches("unable to open database file").count(),
+        1,
+        "each cause once:\n{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_with_success() {
+    let sim = sim();
+    let c = sim.credentials();
+    let dir = tempfile::tempdir().unwrap();
+    let synced = admin_sync(dir.path(), &sim, &["-f", "demo.c1z"], &[&c.api_token]);
+    assert!(synced.ok, "{}", synced.all());
+    for args in [
+        &["inspect", "grants", "-f", "demo.c1z"][..],
+        &["inspect", "resources", "-o", "json", "-f", "demo.c1z"],
+        &["capabilities"],
+    ] {
+        // `… | head` that has already exited: the read end is closed before anything is written.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = support::command(dir.path(), args, &[])
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    }
 }

@@ -944,7 +944,44 @@ async fn refused_connections_end_in_a_connection_error_naming_the_host() {
         message.contains("127.0.0.1") && message.contains("GET /x"),
         "{message}"
     );
-    assert_eq!(http.stats().endpoints["GET /x"].requests, 2);
+    assert_eq!(
+        http.stats().endpoints["GET /x"].requests,
+        1,
+        "before the API has answered, a refused connection is a wrong address: not retried"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_once_the_api_has_answered() {
+    // Answers one request, then nothing listens: the API went away during the run.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        drop(listener);
+        let mut buf = vec![0u8; 16 * 1024];
+        let _ = sock.read(&mut buf).await;
+        let _ = sock
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+    });
+    let http = HttpCapability::new(
+        HttpSettings {
+            max_retries: 2,
+            ..fast(&base)
+        },
+        None,
+    )
+    .unwrap();
+    let url = base.join("/x").unwrap();
+    assert_eq!(
+        http.send(get(url.as_str()), None).await.unwrap().status,
+        200
+    );
+    let err = http.send(get(url.as_str()), None).await.unwrap_err();
+    assert!(matches!(err, HttpError::Connection(_)), "{err:?}");
+    let e = &http.stats().endpoints["GET /x"];
+    assert_eq!((e.requests, e.retries), (4, 2), "{e:?}");
 }
 
 // ---- rule 7: no secrets in Debug output ----

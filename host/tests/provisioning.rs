@@ -3,13 +3,14 @@
 //! refused cases. Each test syncs the simulator into a temp file first, then provisions from it, and
 //! checks the simulator's state and the file's latest sync.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
 use c1z::C1zReader;
-
-const BIN: &str = env!("CARGO_BIN_EXE_connector-host");
+use common::text;
 
 struct Env {
     sim: Simulator,
@@ -19,25 +20,10 @@ struct Env {
 
 /// Runs the binary with only the given flags (no inherited BATON_* settings).
 fn host(args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("BATON_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.args(args)
+    common::command(args)
         .env("BATON_LOG_LEVEL", "error")
         .output()
         .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 impl Env {
@@ -52,27 +38,13 @@ impl Env {
         env
     }
 
-    fn admin_args(&self, file: &Path) -> Vec<String> {
-        let c = self.sim.credentials();
-        vec![
-            "--base-url".into(),
-            self.sim.base_url(),
-            "--username".into(),
-            c.admin_email,
-            "--app-password".into(),
-            c.api_token,
-            "-f".into(),
-            file.display().to_string(),
-        ]
-    }
-
     /// Runs with the admin API token on the test file.
     fn admin(&self, args: &[&str]) -> Output {
         self.admin_on(&self.file, args)
     }
 
     fn admin_on(&self, file: &Path, args: &[&str]) -> Output {
-        let mut all = self.admin_args(file);
+        let mut all = common::admin_args(&self.sim, file);
         all.extend(args.iter().map(|s| s.to_string()));
         let refs: Vec<&str> = all.iter().map(String::as_str).collect();
         host(&refs)
@@ -522,6 +494,148 @@ fn group_membership_with_batons_one_shot_flags() {
     let out = ok(&env.admin_on(&copy, &["-p", "--revoke-grant", &grant_id]));
     assert!(out.starts_with("already revoked:"), "{out}");
     assert!(env.changes().is_empty());
+}
+
+#[test]
+fn a_repeated_revoke_succeeds_and_sends_no_second_delete() {
+    let env = Env::new();
+    let ws = env.acme();
+    let repo = ws.repositories[0].clone();
+    let project = ws.project_by_uuid(&repo.project).unwrap().clone();
+    let admin = env.sim.credentials().admin_uuid;
+    let user = free_member(&ws, &repo.user_perms, &admin);
+    let ent = format!(
+        "repository:{}:{}:{}:{}:write",
+        ws.uuid, project.uuid, project.key, repo.uuid
+    );
+    let grant_id = format!("{ent}:user:{user}");
+    let held = |env: &Env| {
+        let r = env
+            .acme()
+            .repositories
+            .into_iter()
+            .find(|r| r.uuid == repo.uuid)
+            .unwrap();
+        user_perm(&r.user_perms, &user).map(str::to_string)
+    };
+    let grant = [
+        "-p",
+        "grant",
+        "--entitlement",
+        &ent,
+        "--principal",
+        &format!("user:{user}"),
+    ];
+    ok(&env.admin(&grant));
+    assert_eq!(env.changes().len(), 1);
+    let still_granted = env.snapshot("granted.c1z");
+
+    // The first revoke deletes, the second (on the same file, which no longer holds the grant)
+    // asks Bitbucket, is told nothing is held and sends no DELETE.
+    let out = ok(&env.admin(&["-p", "revoke", "--grant", &grant_id]));
+    assert!(out.starts_with("revoked:"), "{out}");
+    let ch = env.changes();
+    assert!(ch.len() == 1 && ch[0].starts_with("DELETE "), "{ch:?}");
+    assert_eq!(held(&env), None);
+    let grants_after_first = env.grants();
+    assert!(!grants_after_first.contains(&grant_id));
+    let file_after_first = std::fs::read(&env.file).unwrap();
+    let out = ok(&env.admin(&["-p", "revoke", "--grant", &grant_id]));
+    assert!(out.starts_with("already revoked:"), "{out}");
+    assert!(
+        out.contains("not in the file") && out.contains("Bitbucket confirms it is not held"),
+        "{out}"
+    );
+    assert!(out.contains("does not hold the grant; unchanged"), "{out}");
+    let ch = env.changes();
+    assert!(ch.iter().all(|c| !c.starts_with("DELETE ")), "{ch:?}");
+    assert!(ch.is_empty(), "{ch:?}");
+    assert_eq!(std::fs::read(&env.file).unwrap(), file_after_first);
+    let v: serde_json::Value = serde_json::from_str(&ok(
+        &env.admin(&["-p", "revoke", "--grant", &grant_id, "-o", "json"])
+    ))
+    .unwrap();
+    assert_eq!(v["result"], "already revoked");
+    assert_eq!(v["change"], "already-satisfied");
+    assert_eq!(v["request"]["grantInFile"], false);
+    assert!(env.changes().is_empty());
+
+    // Baton's --revoke-grant takes the same path.
+    let out = ok(&env.admin(&["-p", "--revoke-grant", &grant_id]));
+    assert!(
+        out.starts_with("already revoked:") && out.contains("not in the file"),
+        "{out}"
+    );
+    assert!(env.changes().is_empty());
+
+    // Granted again outside this file since the sync: the revoke of the absent grant finds it
+    // held and deletes it for real.
+    ok(&env.admin_on(&still_granted, &grant));
+    assert_eq!(env.changes().len(), 1);
+    assert_eq!(held(&env).as_deref(), Some("write"));
+    let out = ok(&env.admin(&["-p", "--revoke-grant", &grant_id]));
+    assert!(
+        out.starts_with("revoked:") && out.contains("Bitbucket still held it"),
+        "{out}"
+    );
+    let ch = env.changes();
+    assert!(ch.len() == 1 && ch[0].starts_with("DELETE "), "{ch:?}");
+    assert_eq!(held(&env), None);
+    assert_eq!(env.grants(), grants_after_first);
+}
+
+#[test]
+fn revoking_unknown_or_inherited_grants_fails_and_changes_nothing() {
+    let env = Env::new();
+    let ws = env.acme();
+    let repo = ws.repositories[0].clone();
+    let project = ws.project_by_uuid(&repo.project).unwrap().clone();
+    let ent = format!(
+        "repository:{}:{}:{}:{}:write",
+        ws.uuid, project.uuid, project.key, repo.uuid
+    );
+
+    // Neither the entitlement nor the principal is in the file.
+    let unknown = format!(
+        "repository:{}:{{no-project}}:NOPE:{{no-repo}}:write:user:{{no-user}}",
+        ws.uuid
+    );
+    let e = failed(&env.admin(&["-p", "revoke", "--grant", &unknown]));
+    assert!(
+        e.contains("is not in the latest sync") && e.contains("inspect grants"),
+        "{e}"
+    );
+    // The entitlement is, the principal is not.
+    let e = failed(&env.admin(&["-p", "--revoke-grant", &format!("{ent}:user:{{no-user}}")]));
+    assert!(
+        e.contains("nor is its principal") && e.contains("inspect resources"),
+        "{e}"
+    );
+
+    // A grant the file shows only through expansion (inherited from a group) is refused.
+    let r = C1zReader::open(&env.file).unwrap();
+    let sync = r.latest_full_sync().unwrap().unwrap().id;
+    let inherited = r
+        .grants(&sync, None, None, None)
+        .unwrap()
+        .into_iter()
+        .find(|g| {
+            let own = g
+                .entitlement
+                .as_ref()
+                .map(|e| e.id.clone())
+                .unwrap_or_default();
+            g.sources
+                .as_ref()
+                .is_some_and(|s| !s.sources.is_empty() && !s.sources.contains_key(&own))
+        })
+        .expect("an inherited grant in the small dataset")
+        .id;
+    assert!(env.changes().is_empty());
+    let e = failed(&env.admin(&["-p", "revoke", "--grant", &inherited]));
+    assert!(e.contains("inherited through"), "{e}");
+    // Refused before the plugin runs: not even a read.
+    assert_eq!(env.sim.request_log().total, 0);
 }
 
 #[test]

@@ -136,7 +136,7 @@ pub struct Credentials {
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
     /// Binding or serving failed.
-    #[error("simulator I/O error: {0}")]
+    #[error("simulator I/O error")]
     Io(#[from] std::io::Error),
     /// Bad configuration value.
     #[error("invalid simulator configuration: {0}")]

@@ -105,6 +105,17 @@ pub async fn sync_fixture(
     fixture: &serde_json::Value,
     path: &std::path::Path,
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
+    sync_fixture_with(fixture, path, &Default::default(), &|| 0).await
+}
+
+/// [`sync_fixture`] with engine options; `after_step` is called after every step (the engine's
+/// request counter), so a test can act mid-sync.
+pub async fn sync_fixture_with(
+    fixture: &serde_json::Value,
+    path: &std::path::Path,
+    options: &connector_host::sync::SyncOptions,
+    after_step: &dyn Fn() -> u64,
+) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
     let plugin = load(guests::FIXTURE);
     let text = fixture.to_string();
     let mut instance = plugin
@@ -116,8 +127,7 @@ pub async fn sync_fixture(
         .await?;
     let store = c1z::SyncStore::open(path)?;
     let progress = connector_host::progress::Progress::hidden();
-    connector_host::sync::run_sync(&mut instance, store, &Default::default(), &progress, &|| 0)
-        .await
+    connector_host::sync::run_sync(&mut instance, store, options, &progress, after_step).await
 }
 
 /// Everything a finished sync holds, keyed by external id, with the protobuf bytes of each

@@ -134,9 +134,10 @@ impl Client {
         let host = url_host(url);
         let field = self.service.url_field();
         match e {
-            HttpError::Connection(m) => ConnectorError::Unavailable(format!(
-                "could not reach {host} for {endpoint}: {m}; check --{field} and that this machine can reach it"
-            )),
+            // The host's message names the request, the cause and what to check.
+            HttpError::Connection(m) => {
+                ConnectorError::Unavailable(format!("could not reach {host}: {m}"))
+            }
             HttpError::Timeout(m) => ConnectorError::Unavailable(format!(
                 "{host} did not answer {endpoint} in time: {m}; retry later, or raise --http-timeout-seconds"
             )),
@@ -430,7 +431,7 @@ mod tests {
         ));
         assert!(matches!(
             c.get::<u32>("http://127.0.0.1:8080/v1/a", "GET /v1/a"),
-            Err(ConnectorError::Unavailable(m)) if m.contains("127.0.0.1:8080") && m.contains("--api-url")
+            Err(ConnectorError::Unavailable(m)) if m == "could not reach 127.0.0.1:8080: refused"
         ));
         assert!(matches!(
             c.get::<u32>("http://127.0.0.1:8080/v1/a", "GET /v1/a"),

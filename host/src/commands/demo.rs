@@ -2,8 +2,10 @@
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
 
+use super::interrupt::Interrupted;
 use crate::cli::{DemoArgs, DemoScale, GlobalArgs};
 use crate::progress::Progress;
+use crate::sync::Resume;
 
 /// Runs the demo and returns the text to print.
 pub async fn run(global: &GlobalArgs, demo: &DemoArgs) -> anyhow::Result<String> {
@@ -34,7 +36,20 @@ pub async fn run(global: &GlobalArgs, demo: &DemoArgs) -> anyhow::Result<String>
     args.consumer_secret_file = None;
 
     let progress = Progress::new(true);
-    let outcome = super::sync::sync_to(&args, &demo.output, &progress).await?;
+    // Each demo run starts a new simulator (another port, maybe another scale): an interrupted
+    // demo sync is never continued, so a rerun after Ctrl-C always works.
+    let never = Resume::Never("a demo run syncs its own new simulator".to_string());
+    let outcome = super::sync::sync_until_ctrl_c(&args, &demo.output, &progress, never)
+        .await
+        .map_err(|e| match e.downcast::<Interrupted>() {
+            Ok(_) => Interrupted(format!(
+                "interrupted: the demo stopped; run it again to start over (a demo run always \
+                 starts a new sync of a new simulator into {})",
+                demo.output.display()
+            ))
+            .into(),
+            Err(e) => e,
+        })?;
     let file = demo.output.display();
     Ok(format!(
         "{}\nThe simulator saw {} requests.\n\nLook inside with:\n  \

@@ -2,6 +2,9 @@
 
 pub mod capabilities;
 pub mod demo;
+pub mod grant_id;
 pub mod inspect;
+pub mod interrupt;
+pub mod output;
 pub mod provision;
 pub mod sync;

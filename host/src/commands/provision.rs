@@ -4,7 +4,10 @@
 //! handed to the plugin's idempotent `grant`/`revoke` exports, and the outcome is written back into
 //! that sync (see docs/provisioning.md): a grant upserts the grants the plugin returned and drops
 //! the principal's other direct `permission` grants on the same resource (one explicit level per
-//! principal); a revoke deletes the grant. Expanded grants are not recomputed; the output says so.
+//! principal); a revoke deletes the grant. A revoke of a grant the file no longer holds (revoked
+//! earlier) resolves its entitlement and principal from the id and asks the plugin again, so a
+//! repeated revoke succeeds as a repeated grant does. Expanded grants are not recomputed; the
+//! output says so.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,6 +17,7 @@ use c1z::pb;
 use c1z::{C1zEditor, Removal};
 use serde_json::{Value, json};
 
+use super::grant_id::{self, Resolution};
 use crate::cli::GlobalArgs;
 use crate::runtime::{CallError, ErrorKind, Instance, types as wit};
 use crate::sync::convert;
@@ -52,6 +56,8 @@ pub struct Report {
     pub file: PathBuf,
     /// The sync updated.
     pub sync_id: String,
+    /// For a revoke: whether the file held the grant (else it was resolved from its id).
+    pub grant_in_file: bool,
     /// Grant ids written into the sync.
     pub added: Vec<String>,
     /// Grant ids removed from the sync (revoked, or replaced by another level).
@@ -177,6 +183,7 @@ pub async fn run(args: &GlobalArgs, request: Request) -> anyhow::Result<Report> 
                 grants: grants.clone(),
                 file: file.clone(),
                 sync_id: sync.clone(),
+                grant_in_file: true,
                 added: grants.iter().map(|g| g.id.clone()).collect(),
                 removed: Vec::new(),
                 notes: Vec::new(),
@@ -224,49 +231,141 @@ pub async fn run(args: &GlobalArgs, request: Request) -> anyhow::Result<Report> 
             editor.save()?;
             Ok(report)
         }
-        Request::Revoke { grant } => {
-            let g = editor
-                .grant(&sync, grant)?
-                .ok_or_else(|| missing("grant", grant, "grants"))?;
-            let own = g
-                .entitlement
-                .as_ref()
-                .map(|e| e.id.clone())
-                .unwrap_or_default();
-            if let Some(s) = g.sources.as_ref().filter(|s| !s.sources.is_empty())
-                && !s.sources.contains_key(&own)
-            {
-                let via: Vec<&str> = s.sources.keys().map(String::as_str).collect();
-                bail!(
-                    "{grant} is not held directly: it is inherited through {} (grant expansion). \
-                     Revoke that grant or membership instead; nothing was changed",
-                    via.join(", ")
-                );
+        Request::Revoke { grant } => match editor.grant(&sync, grant)? {
+            Some(held) => revoke_held(args, editor, &sync, &request, held).await,
+            None => {
+                // Revoked earlier (or never synced): the id still names its entitlement and
+                // principal, so ask Bitbucket whether the grant is held, as a repeated grant does.
+                let (entitlement, principal) = match grant_id::resolve(&editor, &sync, grant)? {
+                    Resolution::Found {
+                        entitlement,
+                        principal,
+                    } => (*entitlement, *principal),
+                    Resolution::NoEntitlement => bail!(
+                        "the grant {grant:?} is not in the latest sync ({sync}) of {file}, nor is any \
+                         entitlement its id starts with (a grant id is <entitlement id>:<principal type>:\
+                         <principal id>); list them with `connector-host inspect grants -f {file}`, or \
+                         re-sync if it is new; nothing was changed",
+                        file = file.display(),
+                    ),
+                    Resolution::NoPrincipal { entitlements } => bail!(
+                        "the grant {grant:?} is not in the latest sync ({sync}) of {file}, nor is its \
+                         principal (the rest of the id after the entitlement {}); list principals with \
+                         `connector-host inspect resources -f {file}`, or re-sync if it is new; nothing was changed",
+                        entitlements.join(" or "),
+                        file = file.display(),
+                    ),
+                    Resolution::Ambiguous(splits) => bail!(
+                        "the grant {grant:?} is not in the latest sync ({sync}) of {}, and its id splits \
+                         into more than one entitlement and principal of that sync ({}); nothing was \
+                         changed. If the grant is still held, re-sync and revoke it as the new sync lists it",
+                        file.display(),
+                        splits.join(", ")
+                    ),
+                };
+                revoke_absent(args, &editor, &sync, &request, entitlement, principal).await
             }
-            let mut instance = instantiate(args).await?;
-            let outcome = instance
-                .revoke(&convert::grant_back(&g))
-                .await
-                .map_err(|e| call_failed("revoke", e))?;
-            let notes = stale_expansion_notes(&editor, &sync, std::slice::from_ref(&g), &own)?;
-            let removed = match editor.remove_grant(&sync, grant)? {
-                Removal::Absent => Vec::new(),
-                _ => vec![grant.clone()],
-            };
-            editor.save()?;
-            Ok(Report {
-                request: request.clone(),
-                applied: outcome.change == wit::ProvisionChange::Applied,
-                message: outcome.message,
-                grants: Vec::new(),
-                file,
-                sync_id: sync,
-                added: Vec::new(),
-                removed,
-                notes,
-            })
-        }
+        },
     }
+}
+
+/// Revokes a grant the file holds, then removes it from the file.
+async fn revoke_held(
+    args: &GlobalArgs,
+    mut editor: C1zEditor,
+    sync: &str,
+    request: &Request,
+    g: pb::Grant,
+) -> anyhow::Result<Report> {
+    let own = g
+        .entitlement
+        .as_ref()
+        .map(|e| e.id.clone())
+        .unwrap_or_default();
+    if let Some(s) = g.sources.as_ref().filter(|s| !s.sources.is_empty())
+        && !s.sources.contains_key(&own)
+    {
+        let via: Vec<&str> = s.sources.keys().map(String::as_str).collect();
+        bail!(
+            "{} is not held directly: it is inherited through {} (grant expansion). \
+             Revoke that grant or membership instead; nothing was changed",
+            g.id,
+            via.join(", ")
+        );
+    }
+    let outcome = plugin_revoke(args, &g).await?;
+    let notes = stale_expansion_notes(&editor, sync, std::slice::from_ref(&g), &own)?;
+    let removed = match editor.remove_grant(sync, &g.id)? {
+        Removal::Absent => Vec::new(),
+        _ => vec![g.id.clone()],
+    };
+    let file = editor.save()?;
+    Ok(Report {
+        request: request.clone(),
+        applied: outcome.change == wit::ProvisionChange::Applied,
+        message: outcome.message,
+        grants: Vec::new(),
+        file,
+        sync_id: sync.to_string(),
+        grant_in_file: true,
+        added: Vec::new(),
+        removed,
+        notes,
+    })
+}
+
+/// Revokes a grant the file no longer holds, named by the entitlement and principal its id
+/// resolved to: the plugin's revoke reads the current state and changes nothing unless the grant
+/// is held again (granted outside since the sync). The file is left as it is.
+async fn revoke_absent(
+    args: &GlobalArgs,
+    editor: &C1zEditor,
+    sync: &str,
+    request: &Request,
+    entitlement: pb::Entitlement,
+    principal: pb::Resource,
+) -> anyhow::Result<Report> {
+    let who = principal.id.clone().unwrap_or_default();
+    let g = pb::Grant {
+        id: pb::grant_id(&entitlement.id, &who.resource_type, &who.resource),
+        entitlement: Some(entitlement.clone()),
+        principal: Some(principal),
+        ..Default::default()
+    };
+    let outcome = plugin_revoke(args, &g).await?;
+    let applied = outcome.change == wit::ProvisionChange::Applied;
+    let mut notes = Vec::new();
+    let message = if applied {
+        notes.push(
+            "the grant was not in the file, but Bitbucket still held it (granted again since the \
+             sync?); re-sync to see the current state"
+                .to_string(),
+        );
+        notes.extend(stale_expansion_notes(
+            editor,
+            sync,
+            std::slice::from_ref(&g),
+            &entitlement.id,
+        )?);
+        outcome.message
+    } else {
+        format!(
+            "the grant is not in the file (revoked earlier, or never held) and Bitbucket confirms it is not held: {}",
+            outcome.message
+        )
+    };
+    Ok(Report {
+        request: request.clone(),
+        applied,
+        message,
+        grants: Vec::new(),
+        file: editor.path().to_path_buf(),
+        sync_id: sync.to_string(),
+        grant_in_file: false,
+        added: Vec::new(),
+        removed: Vec::new(),
+        notes,
+    })
 }
 
 /// The stored resource a returned grant's entitlement is on (the granted entitlement's when it matches).
@@ -328,6 +427,15 @@ fn stale_expansion_notes(
     Ok(notes)
 }
 
+/// Calls the plugin's idempotent `revoke` export with `g`.
+async fn plugin_revoke(args: &GlobalArgs, g: &pb::Grant) -> anyhow::Result<wit::RevokeOutcome> {
+    let mut instance = instantiate(args).await?;
+    instance
+        .revoke(&convert::grant_back(g))
+        .await
+        .map_err(|e| call_failed("revoke", e))
+}
+
 /// Loads and instantiates the plugin with the flags' credential.
 async fn instantiate(args: &GlobalArgs) -> anyhow::Result<Instance> {
     Ok(super::sync::prepare(args, true).await?.instance)
@@ -369,7 +477,13 @@ pub fn render_text(r: &Report) -> String {
             out.push_str(&format!("  {}\n", g.id));
         }
     }
-    if r.added.is_empty() && r.removed.is_empty() {
+    if !r.grant_in_file {
+        out.push_str(&format!(
+            "file: {} (sync {}) does not hold the grant; unchanged\n",
+            r.file.display(),
+            r.sync_id
+        ));
+    } else if r.added.is_empty() && r.removed.is_empty() {
         out.push_str(&format!(
             "file: {} (sync {}) already matched; unchanged\n",
             r.file.display(),
@@ -404,7 +518,9 @@ pub fn render_json(r: &Report) -> String {
         } => {
             json!({"action": "grant", "entitlement": entitlement, "principal": {"resourceType": principal_type, "resource": principal_id}})
         }
-        Request::Revoke { grant } => json!({"action": "revoke", "grant": grant}),
+        Request::Revoke { grant } => {
+            json!({"action": "revoke", "grant": grant, "grantInFile": r.grant_in_file})
+        }
     };
     let mut file = BTreeMap::new();
     file.insert("path", Value::from(r.file.display().to_string()));

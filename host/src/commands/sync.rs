@@ -10,7 +10,10 @@ use crate::http::HttpCapability;
 use crate::progress::Progress;
 use crate::runtime::{Instance, Plugin, Runtime};
 use crate::settings::{self, SettingsError};
-use crate::sync::{SyncOptions, SyncReport, run_sync};
+use crate::sync::scope::credential_fingerprint;
+use crate::sync::{Resume, StopRequest, SyncError, SyncOptions, SyncReport, SyncScope, run_sync};
+
+use super::interrupt::{self, Interrupted};
 
 /// Loads the plugin named by `--plugin`, or the embedded Bitbucket component.
 pub fn load_plugin(runtime: &Runtime, args: &GlobalArgs) -> anyhow::Result<Plugin> {
@@ -36,6 +39,9 @@ pub struct Prepared {
     pub instance: Instance,
     /// Its HTTP capability (for request counters).
     pub http: HttpCapability,
+    /// What a sync by this instance covers, but for the component's name and version (from its
+    /// metadata, see [`SyncScope`]).
+    pub scope: SyncScope,
 }
 
 /// Loads the plugin and instantiates it with the flags' credential and settings. With
@@ -49,22 +55,88 @@ pub async fn prepare(args: &GlobalArgs, credential_needed: bool) -> anyhow::Resu
         Err(e) => return Err(e.into()),
     };
     let config = settings::plugin_config(args, &base, credential.as_ref());
-    let http = HttpCapability::new(settings::http_settings(args, &base), credential)?;
+    let scope = SyncScope {
+        base_url: base.as_str().trim_end_matches('/').to_string(),
+        credential_kind: credential.as_ref().map_or("none", |c| c.kind()).to_string(),
+        credential: credential_fingerprint(credential.as_ref()),
+        config: config.clone(),
+        ..SyncScope::default()
+    };
+    let http = HttpCapability::new(settings::http_settings(args, &base)?, credential)?;
     let runtime = Runtime::new()?;
     let plugin = load_plugin(&runtime, args)?;
     let instance = plugin
         .instantiate(&settings::limits(args), http.clone(), config)
         .await?;
-    Ok(Prepared { instance, http })
+    Ok(Prepared {
+        instance,
+        http,
+        scope,
+    })
 }
 
-/// Syncs into `output` with the flags' credentials and settings.
+/// Syncs into `output` with the flags' credentials and settings, resuming an interrupted sync of
+/// the same scope.
 pub async fn sync_to(
     args: &GlobalArgs,
     output: &Path,
     progress: &Progress,
 ) -> anyhow::Result<SyncOutcome> {
-    let Prepared { mut instance, http } = prepare(args, true).await?;
+    sync_with(
+        args,
+        output,
+        progress,
+        Resume::SameScope,
+        StopRequest::new(),
+    )
+    .await
+}
+
+/// Like [`sync_to`], but stops cleanly on Ctrl-C: the first press at the next checkpoint, a
+/// second at once (the in-progress file then keeps the last checkpoint). Either way the error is
+/// [`Interrupted`], saying that rerunning the same command resumes.
+pub async fn sync_until_ctrl_c(
+    args: &GlobalArgs,
+    output: &Path,
+    progress: &Progress,
+    resume: Resume,
+) -> anyhow::Result<SyncOutcome> {
+    let stop = StopRequest::new();
+    let work = c1z::store::in_progress_path(output);
+    let resumable = || {
+        anyhow::Error::new(Interrupted(format!(
+            "interrupted: the sync's progress is kept in {}; rerun the same command to resume",
+            work.display()
+        )))
+    };
+    match interrupt::until_ctrl_c(
+        &stop,
+        sync_with(args, output, progress, resume, stop.clone()),
+    )
+    .await
+    {
+        None => Err(resumable()),
+        Some(Err(e)) if matches!(e.downcast_ref(), Some(SyncError::Interrupted { .. })) => {
+            Err(resumable())
+        }
+        Some(result) => result,
+    }
+}
+
+/// The sync behind [`sync_to`] and [`sync_until_ctrl_c`]: the scope comes from the flags and the
+/// component's metadata.
+async fn sync_with(
+    args: &GlobalArgs,
+    output: &Path,
+    progress: &Progress,
+    resume: Resume,
+    stop: StopRequest,
+) -> anyhow::Result<SyncOutcome> {
+    let Prepared {
+        mut instance,
+        http,
+        scope,
+    } = prepare(args, true).await?;
     let meta = instance.metadata().await?;
     tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
     instance
@@ -74,13 +146,19 @@ pub async fn sync_to(
 
     let store = c1z::SyncStore::open(output)?;
     let stats_http = http.clone();
-    let report = run_sync(
-        &mut instance,
-        store,
-        &SyncOptions::default(),
-        progress,
-        &move || stats_http.stats().total_requests(),
-    )
+    let options = SyncOptions {
+        scope: SyncScope {
+            component: meta.display_name.clone(),
+            version: meta.version.clone(),
+            ..scope
+        },
+        resume,
+        stop,
+        ..SyncOptions::default()
+    };
+    let report = run_sync(&mut instance, store, &options, progress, &move || {
+        stats_http.stats().total_requests()
+    })
     .await?;
     let stats = http.stats();
     Ok(SyncOutcome {
@@ -99,10 +177,10 @@ pub fn summary(outcome: &SyncOutcome) -> String {
         "Synced into {} in {:.2}s{}\n\n",
         r.path.display(),
         r.elapsed.as_secs_f64(),
-        if r.resumed {
-            " (resumed an interrupted sync)"
-        } else {
-            ""
+        match (r.resumed, &r.restarted) {
+            (true, _) => " (resumed an interrupted sync)".to_string(),
+            (false, Some(why)) => format!(" (a new sync, not the interrupted one: {why})"),
+            (false, None) => String::new(),
         },
     );
     out.push_str("  resources by type\n");

@@ -7,8 +7,27 @@ use wasmtime::component::types::ComponentItem;
 
 /// The WIT package the host implements.
 pub const CONTRACT_PACKAGE: &str = "baton:connector";
-/// The version of the WIT package the host implements.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+/// The current version of the WIT package.
+pub const CONTRACT_VERSION: &str = "0.2.0";
+
+/// Which contract a component was built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContractVersion {
+    /// `0.2.x`: the current contract.
+    V0_2,
+    /// `0.1.x`: run through the adapter in `bindings::since_v0_1_0`.
+    V0_1,
+}
+
+impl ContractVersion {
+    /// The version as written in WIT.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractVersion::V0_2 => "0.2.0",
+            ContractVersion::V0_1 => "0.1.0",
+        }
+    }
+}
 
 /// The exports every connector component must have.
 const REQUIRED_EXPORTS: [&str; 8] = [
@@ -25,10 +44,11 @@ const REQUIRED_EXPORTS: [&str; 8] = [
 /// Why a component does not fit the contract.
 #[derive(Debug, thiserror::Error)]
 pub enum ContractError {
-    /// Built for another version of the package.
+    /// Built for a version of the package this host has no adapter for.
     #[error(
-        "plugin {plugin} was built for contract {CONTRACT_PACKAGE}@{found}, but this host implements \
-         {CONTRACT_PACKAGE}@{CONTRACT_VERSION}; rebuild the plugin against a 0.1.x contract or use a host that supports {found}"
+        "plugin {plugin} was built for contract {CONTRACT_PACKAGE}@{found}, which this host does not run \
+         (it runs {CONTRACT_PACKAGE} 0.2.x and, through an adapter, 0.1.x); rebuild the plugin against \
+         wit/connector.wit ({CONTRACT_VERSION}) or use a host that supports {found}"
     )]
     IncompatibleVersion { plugin: String, found: String },
     /// Not a connector at all.
@@ -39,18 +59,23 @@ pub enum ContractError {
     MissingExport { plugin: String, missing: String },
 }
 
-/// Refuses a component whose `baton:connector/*` imports carry an incompatible version, or
-/// that lacks the connector exports.
-pub fn check(engine: &Engine, component: &Component, plugin: &str) -> Result<(), ContractError> {
+/// The contract version a component was built for, from the version of its
+/// `baton:connector/*` imports; refuses one the host does not run, or a component that lacks the
+/// connector exports. A component importing nothing of the contract is taken as current (wasmtime's
+/// type check then has the last word).
+pub fn check(
+    engine: &Engine,
+    component: &Component,
+    plugin: &str,
+) -> Result<ContractVersion, ContractError> {
     let ty = component.component_type();
+    let mut version = ContractVersion::V0_2;
     for (name, _) in ty.imports(engine) {
-        if let Some(version) = imported_contract_version(name)
-            && !compatible(version)
-        {
-            return Err(ContractError::IncompatibleVersion {
+        if let Some(found) = imported_contract_version(name) {
+            version = supported(found).ok_or_else(|| ContractError::IncompatibleVersion {
                 plugin: plugin.to_string(),
-                found: version.to_string(),
-            });
+                found: found.to_string(),
+            })?;
         }
     }
     let exported: Vec<(String, bool)> = ty
@@ -73,7 +98,7 @@ pub fn check(engine: &Engine, component: &Component, plugin: &str) -> Result<(),
             });
         }
     }
-    Ok(())
+    Ok(version)
 }
 
 /// `baton:connector/http@0.2.0` → `Some("0.2.0")`.
@@ -82,17 +107,17 @@ fn imported_contract_version(import: &str) -> Option<&str> {
     Some(rest.split_once('@').map(|(_, v)| v).unwrap_or(""))
 }
 
-/// Same rule as wasmtime's: `0.M.x` is compatible within `0.M`, `N.x.y` within major `N`.
-fn compatible(version: &str) -> bool {
-    let ours: Vec<&str> = CONTRACT_VERSION.split('.').collect();
-    let theirs: Vec<&str> = version.split(['.', '-', '+']).collect();
-    if version.contains('-') || theirs.len() < 3 {
-        return false;
+/// The supported version `version` is compatible with, by wasmtime's rule: `0.M.x` within
+/// `0.M`, `N.x.y` within major `N`; pre-releases never.
+fn supported(version: &str) -> Option<ContractVersion> {
+    let parts: Vec<&str> = version.split(['.', '-', '+']).collect();
+    if version.contains('-') || parts.len() < 3 || parts[0] != "0" {
+        return None;
     }
-    if ours[0] == "0" {
-        theirs[0] == "0" && theirs[1] == ours[1]
-    } else {
-        theirs[0] == ours[0]
+    match parts[1] {
+        "2" => Some(ContractVersion::V0_2),
+        "1" => Some(ContractVersion::V0_1),
+        _ => None,
     }
 }
 
@@ -102,12 +127,14 @@ mod tests {
 
     #[test]
     fn versions_compatible_within_the_minor_for_zero_major() {
-        assert!(compatible("0.1.0"));
-        assert!(compatible("0.1.7"));
-        assert!(!compatible("0.2.0"));
-        assert!(!compatible("1.1.0"));
-        assert!(!compatible("0.1.0-rc1"));
-        assert!(!compatible(""));
+        assert_eq!(supported("0.2.0"), Some(ContractVersion::V0_2));
+        assert_eq!(supported("0.2.7"), Some(ContractVersion::V0_2));
+        assert_eq!(supported("0.1.0"), Some(ContractVersion::V0_1));
+        assert_eq!(supported("0.3.0"), None);
+        assert_eq!(supported("1.0.0"), None);
+        assert_eq!(supported("9.0.0"), None);
+        assert_eq!(supported("0.2.0-rc1"), None);
+        assert_eq!(supported(""), None);
     }
 
     #[test]

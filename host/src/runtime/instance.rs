@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
 
-use super::bindings::{Connector, types};
+use super::bindings::since_v0_1_0::{self as v0_1, Adapt};
+use super::bindings::{latest, types};
 use super::state::TenantState;
 use super::{EPOCH_TICK, Limits, Plugin};
+use super::{PluginPre, legacy};
 use crate::http::HttpCapability;
 
 /// Which limit stopped a call.
@@ -124,10 +126,16 @@ impl From<types::ConnectorError> for ConnectorError {
 #[error("guest CPU time limit exceeded")]
 struct CpuLimitExceeded;
 
+/// The component's exports, by the contract version it was built for.
+enum Exports {
+    Latest(latest::Connector),
+    V0_1(v0_1::Connector),
+}
+
 /// A live instance. Drop it after any `Limit`/`Trap` error: it refuses further calls.
 pub struct Instance {
     store: Store<TenantState>,
-    connector: Connector,
+    connector: Exports,
     plugin: String,
     limits: Limits,
     poisoned: bool,
@@ -173,10 +181,14 @@ impl Instance {
             Ok(UpdateDeadline::Continue(ticks(cpu - used)))
         });
         arm(&mut store, &limits);
-        let instantiated = tokio::time::timeout(
-            limits.wall_per_call,
-            plugin.pre.instantiate_async(&mut store),
-        )
+        let instantiated = tokio::time::timeout(limits.wall_per_call, async {
+            match &plugin.pre {
+                PluginPre::Latest(pre) => {
+                    pre.instantiate_async(&mut store).await.map(Exports::Latest)
+                }
+                PluginPre::V0_1(pre) => pre.instantiate_async(&mut store).await.map(Exports::V0_1),
+            }
+        })
         .await;
         let connector = match instantiated {
             Ok(Ok(connector)) => connector,
@@ -233,21 +245,42 @@ impl Instance {
         }
     }
 
-    /// `metadata` export.
+    /// `metadata` export: the component's declaration (a 0.1.0 component's completed by the
+    /// host, see `legacy`).
     pub async fn metadata(&mut self) -> Result<types::Metadata, CallError> {
         guarded!(self, "metadata", |c, s| async {
-            c.call_metadata(s).await.map(Ok)
+            match c {
+                Exports::Latest(c) => c.call_metadata(s).await.map(Ok),
+                Exports::V0_1(c) => c.call_metadata(s).await.map(|m| {
+                    Ok(legacy::metadata(
+                        m.display_name,
+                        m.description,
+                        m.version,
+                        &m.config_keys,
+                    ))
+                }),
+            }
         })
     }
 
     /// `validate` export.
     pub async fn validate(&mut self) -> Result<(), CallError> {
-        guarded!(self, "validate", |c, s| c.call_validate(s))
+        guarded!(self, "validate", |c, s| async {
+            match c {
+                Exports::Latest(c) => c.call_validate(s).await,
+                Exports::V0_1(c) => c.call_validate(s).await.map(Adapt::adapt),
+            }
+        })
     }
 
     /// `resource-types` export.
     pub async fn resource_types(&mut self) -> Result<Vec<types::ResourceType>, CallError> {
-        guarded!(self, "resource-types", |c, s| c.call_resource_types(s))
+        guarded!(self, "resource-types", |c, s| async {
+            match c {
+                Exports::Latest(c) => c.call_resource_types(s).await,
+                Exports::V0_1(c) => c.call_resource_types(s).await.map(Adapt::adapt),
+            }
+        })
     }
 
     /// `list-resources` export.
@@ -257,12 +290,20 @@ impl Instance {
         parent: Option<&types::ResourceId>,
         page_token: &str,
     ) -> Result<types::ResourcePage, CallError> {
-        guarded!(self, "list-resources", |c, s| c.call_list_resources(
-            s,
-            resource_type,
-            parent,
-            page_token
-        ))
+        guarded!(self, "list-resources", |c, s| async {
+            match c {
+                Exports::Latest(c) => {
+                    c.call_list_resources(s, resource_type, parent, page_token)
+                        .await
+                }
+                Exports::V0_1(c) => {
+                    let parent = parent.cloned().adapt();
+                    c.call_list_resources(s, resource_type, parent.as_ref(), page_token)
+                        .await
+                        .map(Adapt::adapt)
+                }
+            }
+        })
     }
 
     /// `list-entitlements` export.
@@ -271,8 +312,15 @@ impl Instance {
         resource: &types::ResourceInfo,
         page_token: &str,
     ) -> Result<types::EntitlementPage, CallError> {
-        guarded!(self, "list-entitlements", |c, s| c
-            .call_list_entitlements(s, resource, page_token))
+        guarded!(self, "list-entitlements", |c, s| async {
+            match c {
+                Exports::Latest(c) => c.call_list_entitlements(s, resource, page_token).await,
+                Exports::V0_1(c) => c
+                    .call_list_entitlements(s, &resource.clone().adapt(), page_token)
+                    .await
+                    .map(Adapt::adapt),
+            }
+        })
     }
 
     /// `list-grants` export.
@@ -281,8 +329,15 @@ impl Instance {
         resource: &types::ResourceInfo,
         page_token: &str,
     ) -> Result<types::GrantPage, CallError> {
-        guarded!(self, "list-grants", |c, s| c
-            .call_list_grants(s, resource, page_token))
+        guarded!(self, "list-grants", |c, s| async {
+            match c {
+                Exports::Latest(c) => c.call_list_grants(s, resource, page_token).await,
+                Exports::V0_1(c) => c
+                    .call_list_grants(s, &resource.clone().adapt(), page_token)
+                    .await
+                    .map(Adapt::adapt),
+            }
+        })
     }
 
     /// `grant` export.
@@ -291,11 +346,15 @@ impl Instance {
         principal: &types::ResourceInfo,
         entitlement: &types::Entitlement,
     ) -> Result<types::GrantOutcome, CallError> {
-        guarded!(self, "grant", |c, s| c.call_grant(
-            s,
-            principal,
-            entitlement
-        ))
+        guarded!(self, "grant", |c, s| async {
+            match c {
+                Exports::Latest(c) => c.call_grant(s, principal, entitlement).await,
+                Exports::V0_1(c) => c
+                    .call_grant(s, &principal.clone().adapt(), &entitlement.clone().adapt())
+                    .await
+                    .map(Adapt::adapt),
+            }
+        })
     }
 
     /// `revoke` export.
@@ -303,7 +362,15 @@ impl Instance {
         &mut self,
         grant: &types::Grant,
     ) -> Result<types::RevokeOutcome, CallError> {
-        guarded!(self, "revoke", |c, s| c.call_revoke(s, grant))
+        guarded!(self, "revoke", |c, s| async {
+            match c {
+                Exports::Latest(c) => c.call_revoke(s, grant).await,
+                Exports::V0_1(c) => c
+                    .call_revoke(s, &grant.clone().adapt())
+                    .await
+                    .map(Adapt::adapt),
+            }
+        })
     }
 }
 

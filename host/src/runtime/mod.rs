@@ -5,6 +5,7 @@ mod bindings;
 pub mod contract;
 mod guest_output;
 mod instance;
+mod legacy;
 mod state;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 pub use bindings::types;
+pub use contract::ContractVersion;
 pub use instance::{CallError, ConnectorError, ErrorKind, Instance, LimitKind};
 pub use state::TenantState;
 
@@ -52,12 +54,12 @@ pub enum RuntimeError {
     #[error("could not create the wasmtime engine: {0}")]
     Engine(String),
     /// The plugin file could not be read.
-    #[error("could not read plugin {path}: {source}; check the --plugin path")]
+    #[error("could not read plugin {path}: {cause}; check the --plugin path")]
     Read {
         /// The path given.
         path: String,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The bytes are not a valid component.
     #[error(
@@ -110,7 +112,10 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
-        bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+        // Both contract versions' imports: each component links against the one it was built for.
+        bindings::latest::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        bindings::since_v0_1_0::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
 
         start_epoch_ticker(&engine);
@@ -126,13 +131,20 @@ impl Runtime {
             plugin: name.to_string(),
             message: format!("{e:#}"),
         })?;
-        contract::check(&self.engine, &component, name)?;
+        let version = contract::check(&self.engine, &component, name)?;
         let link_err = |e: wasmtime::Error| RuntimeError::Link {
             plugin: name.to_string(),
             message: format!("{e:#}"),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(link_err)?;
-        let pre = bindings::ConnectorPre::new(pre).map_err(link_err)?;
+        let pre = match version {
+            ContractVersion::V0_2 => {
+                PluginPre::Latest(bindings::latest::ConnectorPre::new(pre).map_err(link_err)?)
+            }
+            ContractVersion::V0_1 => {
+                PluginPre::V0_1(bindings::since_v0_1_0::ConnectorPre::new(pre).map_err(link_err)?)
+            }
+        };
         Ok(Plugin {
             name: name.to_string(),
             engine: self.engine.clone(),
@@ -142,9 +154,9 @@ impl Runtime {
 
     /// Reads and loads a plugin file (`--plugin PATH`).
     pub fn load_plugin_file(&self, path: &Path) -> Result<Plugin, RuntimeError> {
-        let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
+        let wasm = std::fs::read(path).map_err(|cause| RuntimeError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         let name = path
             .file_stem()
@@ -159,13 +171,30 @@ impl Runtime {
 pub struct Plugin {
     name: String,
     engine: Engine,
-    pre: bindings::ConnectorPre<TenantState>,
+    pre: PluginPre,
+}
+
+/// The pre-instantiated component, by the contract version it was built for.
+#[derive(Clone)]
+pub(crate) enum PluginPre {
+    /// The current contract.
+    Latest(bindings::latest::ConnectorPre<TenantState>),
+    /// 0.1.x, through the adapter.
+    V0_1(bindings::since_v0_1_0::ConnectorPre<TenantState>),
 }
 
 impl Plugin {
     /// The plugin's name, used in logs and errors.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The contract version the component was built for.
+    pub fn contract_version(&self) -> ContractVersion {
+        match self.pre {
+            PluginPre::Latest(_) => ContractVersion::V0_2,
+            PluginPre::V0_1(_) => ContractVersion::V0_1,
+        }
     }
 
     /// A fresh instance with its own store, limits, HTTP capability and configuration.

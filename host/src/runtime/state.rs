@@ -7,7 +7,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::baton::connector::{config, http, log, types};
+use super::bindings::latest::baton::connector::{config, http, log, types};
 use super::guest_output::{GuestOutput, Stream};
 use crate::http::{HttpCapability, HttpError, Method, OutboundRequest};
 

@@ -8,9 +8,11 @@ use c1z::pb;
 use c1z::{C1zError, SyncStore};
 
 use super::convert;
+use super::events::{Counts, SyncEvents};
 use super::expand::{self, ExpansionReport};
+use super::scope::{self, SyncScope};
 use super::state::{Action, Operation, SyncState};
-use crate::progress::{Counts, Progress};
+use super::stop::StopRequest;
 use crate::runtime::{CallError, Instance};
 
 /// How many stored resources a walk takes per step.
@@ -24,6 +26,12 @@ const PRINCIPAL_CACHE: usize = 100_000;
 pub struct SyncOptions {
     /// The longest time between two checkpoints.
     pub checkpoint_interval: Duration,
+    /// What this sync covers; an interrupted sync of another scope is not resumed.
+    pub scope: SyncScope,
+    /// Whether an interrupted sync of the same scope is resumed.
+    pub resume: Resume,
+    /// Set to stop at the next checkpoint with [`SyncError::Interrupted`].
+    pub stop: StopRequest,
 }
 
 impl Default for SyncOptions {
@@ -31,8 +39,21 @@ impl Default for SyncOptions {
         // Baton checkpoints at most every 10 s; a commit costs little, so a killed sync loses less.
         SyncOptions {
             checkpoint_interval: Duration::from_secs(2),
+            scope: SyncScope::default(),
+            resume: Resume::SameScope,
+            stop: StopRequest::new(),
         }
     }
+}
+
+/// When an interrupted sync in the file is continued.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Resume {
+    /// When it was checkpointed with the same scope.
+    #[default]
+    SameScope,
+    /// Never; the reason is logged when an interrupted sync is set aside.
+    Never(String),
 }
 
 /// What a finished sync produced.
@@ -42,6 +63,9 @@ pub struct SyncReport {
     pub sync_id: String,
     /// Whether it continued an interrupted sync.
     pub resumed: bool,
+    /// Why an interrupted sync found in the file was set aside for a new one (dropped when this
+    /// one finished), if one was.
+    pub restarted: Option<String>,
     /// The file written.
     pub path: PathBuf,
     /// Rows of the finished sync.
@@ -72,6 +96,15 @@ pub enum SyncError {
     /// The checkpoint of an interrupted sync cannot be resumed.
     #[error("{0}; delete the .in-progress file next to the output to start over")]
     Resume(String),
+    /// A stop was requested; the sync stopped at a checkpoint and can be resumed.
+    #[error(
+        "the sync was stopped at a checkpoint; its progress is kept in {}",
+        work.display()
+    )]
+    Interrupted {
+        /// The working file holding the checkpointed sync.
+        work: PathBuf,
+    },
 }
 
 /// Runs (or resumes) a full sync of `instance` into `store`, then writes the file.
@@ -80,21 +113,30 @@ pub async fn run_sync(
     instance: &mut Instance,
     mut store: SyncStore,
     options: &SyncOptions,
-    progress: &Progress,
+    events: &dyn SyncEvents,
     requests: &dyn Fn() -> u64,
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let mut run = store.start_or_resume()?;
-    let mut state = match SyncState::from_token(&run.token) {
-        Ok(state) => state,
-        Err(why) => {
-            // An unfinished sync we cannot continue (another tool's, or another version's):
-            // start over in a new sync rather than mix with its rows.
-            tracing::warn!(sync_id = %run.id, "{why}; starting a new sync instead");
-            run = store.start_new()?;
-            SyncState::start()
+    let mut state = SyncState::from_token(&run.token, &options.scope);
+    let set_aside = match (&state, &options.resume) {
+        _ if !run.resumed => None,
+        // Another tool's or another version's checkpoint.
+        (Err(why), _) => Some(why.clone()),
+        (Ok(_), Resume::Never(why)) => Some(why.clone()),
+        (Ok(old), Resume::SameScope) => {
+            let changes = options.scope.changes_since(&old.scope);
+            (!changes.is_empty())
+                .then(|| format!("it covers another scope ({})", scope::describe(&changes)))
         }
     };
+    if let Some(why) = &set_aside {
+        // Start over in a new sync rather than mix with its rows; `finish` drops the old one.
+        tracing::warn!(sync_id = %run.id, "not resuming the interrupted sync: {why}; starting a new sync instead");
+        run = store.start_new()?;
+        state = Ok(SyncState::start(options.scope.clone()));
+    }
+    let mut state = state.map_err(SyncError::Resume)?;
     if run.resumed {
         tracing::info!(sync_id = %run.id, completed = state.completed_actions_count, "resuming the interrupted sync");
     } else {
@@ -117,24 +159,36 @@ pub async fn run_sync(
     };
     let mut last_checkpoint = Instant::now();
     while let Some(action) = engine.state.actions.last().cloned() {
+        if options.stop.is_requested() {
+            // Between steps the state matches what was written: commit both and stop.
+            engine.store.checkpoint(&engine.state.to_token())?;
+            events.checkpointed();
+            events.ended();
+            tracing::info!(sync_id = %run.id, completed = engine.state.completed_actions_count, "sync stopped at a checkpoint");
+            return Err(SyncError::Interrupted {
+                work: engine.store.work_path().to_path_buf(),
+            });
+        }
         let operation = action.operation;
         let phase_done = engine.step(action).await?;
         engine.state.completed_actions_count += 1;
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             engine.store.checkpoint(&engine.state.to_token())?;
+            events.checkpointed();
             last_checkpoint = Instant::now();
         }
         engine.seen.requests = requests();
-        progress.update(phase_name(operation), &engine.seen);
+        events.progress(phase_name(operation), &engine.seen);
     }
     let expansion = engine.expansion;
     store.checkpoint(&state.to_token())?;
     let counts = store.counts()?;
     let path = store.finish()?;
-    progress.finish();
+    events.ended();
     Ok(SyncReport {
         sync_id: run.id,
         resumed: run.resumed,
+        restarted: set_aside,
         path,
         counts,
         expansion,

@@ -4,7 +4,13 @@
 
 pub mod convert;
 mod engine;
+pub mod events;
 pub mod expand;
+pub mod scope;
 pub mod state;
+pub mod stop;
 
-pub use engine::{SyncError, SyncOptions, SyncReport, run_sync};
+pub use engine::{Resume, SyncError, SyncOptions, SyncReport, run_sync};
+pub use events::{Counts, NoEvents, SyncEvents};
+pub use scope::SyncScope;
+pub use stop::StopRequest;

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::scope::SyncScope;
+
 /// What an action does, in Baton's vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -83,32 +85,37 @@ pub struct SyncState {
     /// Actions finished so far.
     #[serde(default)]
     pub completed_actions_count: u64,
+    /// What the sync covers; only a run with the same scope resumes it.
+    #[serde(default)]
+    pub scope: SyncScope,
 }
 
-/// The token format version this engine writes.
-pub const STATE_VERSION: u32 = 1;
+/// The token format version this engine writes (2: with the scope).
+pub const STATE_VERSION: u32 = 2;
 
 impl SyncState {
-    /// A fresh sync.
-    pub fn start() -> SyncState {
+    /// A fresh sync of `scope`.
+    pub fn start(scope: SyncScope) -> SyncState {
         SyncState {
             version: STATE_VERSION,
             actions: vec![Action::new(Operation::Init)],
             needs_expansion: false,
             completed_actions_count: 0,
+            scope,
         }
     }
 
-    /// Reads a checkpointed token; an empty token starts fresh.
-    pub fn from_token(token: &str) -> Result<SyncState, String> {
+    /// Reads a checkpointed token. An empty token (a sync killed before its first checkpoint,
+    /// which committed nothing) starts fresh with `scope`.
+    pub fn from_token(token: &str, scope: &SyncScope) -> Result<SyncState, String> {
         if token.trim().is_empty() {
-            return Ok(SyncState::start());
+            return Ok(SyncState::start(scope.clone()));
         }
         let state: SyncState = serde_json::from_str(token)
-            .map_err(|e| format!("the checkpoint of the interrupted sync is unreadable ({e})"))?;
+            .map_err(|e| format!("its checkpoint is unreadable ({e})"))?;
         if state.version != STATE_VERSION {
             return Err(format!(
-                "the interrupted sync was checkpointed by an incompatible version (token version {})",
+                "it was checkpointed by an incompatible version (token version {})",
                 state.version
             ));
         }
@@ -127,7 +134,10 @@ mod tests {
 
     #[test]
     fn the_token_round_trips_and_omits_empty_fields() {
-        let mut state = SyncState::start();
+        let mut state = SyncState::start(SyncScope {
+            component: "Bitbucket".into(),
+            ..Default::default()
+        });
         state.actions.push(Action {
             operation: Operation::ListResources,
             page_token: "p2".into(),
@@ -138,9 +148,17 @@ mod tests {
         });
         let token = state.to_token();
         assert!(token.contains(r#""operation":"list-resources""#));
+        assert!(token.contains(r#""component":"Bitbucket""#));
         assert!(!token.contains("resource_id\":\"\""));
-        assert_eq!(SyncState::from_token(&token).unwrap(), state);
-        assert_eq!(SyncState::from_token("").unwrap(), SyncState::start());
-        assert!(SyncState::from_token("{\"actions\":[]}").is_err());
+        let other = SyncScope::default();
+        assert_eq!(SyncState::from_token(&token, &other).unwrap(), state);
+        assert_eq!(
+            SyncState::from_token("", &other).unwrap(),
+            SyncState::start(other.clone())
+        );
+        assert!(SyncState::from_token("{\"actions\":[]}", &other).is_err());
+        // A version 1 token (no scope) is another version's.
+        let v1 = token.replace("\"version\":2", "\"version\":1");
+        assert!(SyncState::from_token(&v1, &other).is_err());
     }
 }

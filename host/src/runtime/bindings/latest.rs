@@ -1,4 +1,4 @@
-//! Host-side bindings for `baton:connector@0.1.0`, generated from `wit/`.
+//! Host-side bindings for the current contract, `baton:connector@0.2.0`, generated from `wit/`.
 //!
 //! Imports are async (HTTP is I/O) and trappable (a host failure can stop the guest);
 //! exports are async so calls can be cut by a wall-clock timeout.
