@@ -49,7 +49,7 @@ pub use metadata::{
     Provisioning,
 };
 pub use model::*;
-pub use page_token::PageToken;
+pub use page_token::{PageToken, listing_page};
 pub use service::Service;
 pub use syncer::{Provisions, ResourceSyncer, listed_under};
 pub use transport::{HttpError, HttpRequest, HttpResponse, LogLevel, Method, Transport};

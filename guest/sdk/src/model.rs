@@ -272,6 +272,14 @@ impl<T> Page<T> {
             next_token: String::new(),
         }
     }
+
+    /// The same page with each item mapped.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_token: self.next_token,
+        }
+    }
 }
 
 /// Whether a provisioning call changed anything.

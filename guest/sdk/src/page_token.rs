@@ -2,8 +2,11 @@
 //! next page (empty for the phase's first page). Self-contained, so a fresh instance (a resumed
 //! sync) can continue from one without any state.
 
+use serde::de::DeserializeOwned;
+
 use crate::client::Client;
 use crate::error::ConnectorError;
+use crate::model::Page;
 
 /// A parsed page token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +55,29 @@ impl PageToken {
     }
 }
 
+/// One page of a paged listing walked in a single phase: the page `token` names (the first page,
+/// `first_url()`, for the empty token or the phase's first-page token), with the token of the
+/// next page (`<phase>|<next url>`, empty after the last page).
+pub fn listing_page<D: DeserializeOwned>(
+    client: &Client,
+    phase: &str,
+    token: &str,
+    first_url: impl FnOnce() -> String,
+    endpoint: &str,
+) -> Result<Page<D>, ConnectorError> {
+    let url = match PageToken::parse(token, &[phase], client)? {
+        Some(t) if !t.url.is_empty() => t.url,
+        _ => first_url(),
+    };
+    let (items, next) = client.get_page::<D>(&url, endpoint)?;
+    Ok(Page {
+        items,
+        next_token: next
+            .map(|n| PageToken::make(phase, Some(n)))
+            .unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::rc::Rc;
@@ -59,6 +85,41 @@ mod tests {
     use super::*;
     use crate::service::Service;
     use crate::transport::{HttpError, HttpRequest, HttpResponse, LogLevel, Transport};
+
+    /// Answers `?page=2` with the last page and anything else with a first page linking to it.
+    struct TwoPages;
+    impl Transport for TwoPages {
+        fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+            let body = if req.url.ends_with("?page=2") {
+                r#"{"values":[3]}"#.to_string()
+            } else {
+                r#"{"values":[1,2],"next":"https://elsewhere.example/2.0/n?page=2"}"#.to_string()
+            };
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: body.into_bytes(),
+            })
+        }
+        fn log(&self, _: LogLevel, _: &str) {}
+    }
+
+    #[test]
+    fn a_listing_is_paged_through_its_tokens() {
+        let c = Client::new(Rc::new(TwoPages), "https://api.example.com", Api).unwrap();
+        let first = || "https://api.example.com/2.0/n".to_string();
+        let p1 = listing_page::<u32>(&c, "n", "", first, "GET /2.0/n").unwrap();
+        assert_eq!(p1.items, vec![1, 2]);
+        assert_eq!(p1.next_token, "n|https://api.example.com/2.0/n?page=2");
+        let p2 = listing_page::<u32>(&c, "n", &p1.next_token, first, "GET /2.0/n").unwrap();
+        assert_eq!((p2.items, p2.next_token), (vec![3], String::new()));
+        // The phase's first-page token is the first page.
+        assert_eq!(
+            listing_page::<u32>(&c, "n", "n|", first, "GET /2.0/n").unwrap(),
+            p1
+        );
+        assert!(listing_page::<u32>(&c, "n", "m|", first, "GET /2.0/n").is_err());
+    }
 
     struct Nothing;
     impl Transport for Nothing {

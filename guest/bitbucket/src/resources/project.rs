@@ -4,7 +4,7 @@
 use connector_sdk::{
     ConnectorError, Entitlement, EntitlementPurpose, Grant, GrantOutcome, GroupTrait, Page,
     PageToken, Provisions, ResourceId, ResourceInfo, ResourceSyncer, ResourceTrait, ResourceType,
-    RevokeOutcome, listed_under, profile,
+    RevokeOutcome, listed_under, listing_page, profile,
 };
 
 use crate::api::{EP_PROJECTS, F_PROJECTS, PAGELEN, PROJECT_PERMS, Project, nonblank};
@@ -51,22 +51,16 @@ on all of them.",
             return Ok(Page::last(vec![]));
         };
         let ws = c.workspace(&parent.id)?;
-        let url = match PageToken::parse(page_token, &["projects"], &c.client)? {
-            Some(t) if !t.url.is_empty() => t.url,
-            _ => c.client.url(
+        let first_url = || {
+            c.client.url(
                 &["2.0", "workspaces", ws.path(), "projects"],
                 &[("pagelen", PAGELEN), ("fields", F_PROJECTS)],
-            ),
+            )
         };
-        let (values, next) = c.client.get_page::<Project>(&url, EP_PROJECTS)?;
+        let page =
+            listing_page::<Project>(&c.client, "projects", page_token, first_url, EP_PROJECTS)?;
         let ws_name = c.workspace_name(&ws)?;
-        let items = values.iter().map(|p| resource(&ws, &ws_name, p)).collect();
-        Ok(Page {
-            items,
-            next_token: next
-                .map(|n| PageToken::make("projects", Some(n)))
-                .unwrap_or_default(),
-        })
+        Ok(page.map(|p| resource(&ws, &ws_name, &p)))
     }
 
     fn entitlements(

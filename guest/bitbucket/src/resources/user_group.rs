@@ -272,6 +272,21 @@ fn is_member(c: &Bitbucket, x: &Ctx) -> Result<bool, ConnectorError> {
     }))
 }
 
+/// `/1.0/groups/{workspace}/{group_slug}/members/{member}`: the membership PUT and DELETE.
+fn member_url(c: &Bitbucket, x: &Ctx) -> String {
+    c.client.url(
+        &[
+            "1.0",
+            "groups",
+            &x.ws_slug,
+            &x.group_slug,
+            "members",
+            &x.user_uuid,
+        ],
+        &[],
+    )
+}
+
 fn denied(e: ConnectorError, label: &str) -> ConnectorError {
     match e {
         ConnectorError::PermissionDenied(d) => ConnectorError::PermissionDenied(format!(
@@ -297,17 +312,7 @@ fn add_member(
             message: format!("{} is already a member of {}", x.who, x.label),
         });
     }
-    let url = c.client.url(
-        &[
-            "1.0",
-            "groups",
-            &x.ws_slug,
-            &x.group_slug,
-            "members",
-            &x.user_uuid,
-        ],
-        &[],
-    );
+    let url = member_url(c, &x);
     let put = c
         .client
         .put_json(&url, EP_GROUP_MEMBER_PUT, &serde_json::json!({}));
@@ -356,17 +361,7 @@ fn remove_member(
             ),
         });
     }
-    let url = c.client.url(
-        &[
-            "1.0",
-            "groups",
-            &x.ws_slug,
-            &x.group_slug,
-            "members",
-            &x.user_uuid,
-        ],
-        &[],
-    );
+    let url = member_url(c, &x);
     match c.client.delete(&url, EP_GROUP_MEMBER_DELETE) {
         Ok(()) => Ok(RevokeOutcome {
             change: ProvisionChange::Applied,

@@ -3,8 +3,8 @@
 
 use connector_sdk::{
     ConnectorError, Entitlement, EntitlementPurpose, Grant, GrantOutcome, GroupTrait, Page,
-    PageToken, ProvisionChange, Provisions, ResourceId, ResourceInfo, ResourceSyncer,
-    ResourceTrait, ResourceType, RevokeOutcome, profile,
+    ProvisionChange, Provisions, ResourceId, ResourceInfo, ResourceSyncer, ResourceTrait,
+    ResourceType, RevokeOutcome, listing_page, profile,
 };
 
 use crate::Tickets;
@@ -48,22 +48,12 @@ impl ResourceSyncer<Tickets> for ProjectSyncer {
         if parent.is_some() {
             return Ok(Page::last(vec![]));
         }
-        let url = match PageToken::parse(page_token, &["projects"], &c.client)? {
-            Some(t) => t.url,
-            None => c.client.url(&["projects"], &[("per_page", PER_PAGE)]),
-        };
-        let (projects, next) = c.client.get_page::<Project>(&url, EP_PROJECTS)?;
-        let items = projects
-            .iter()
-            .filter(|p| c.projects.is_empty() || c.projects.contains(&p.key.to_ascii_uppercase()))
-            .map(resource)
-            .collect();
-        Ok(Page {
-            items,
-            next_token: next
-                .map(|n| PageToken::make("projects", Some(n)))
-                .unwrap_or_default(),
-        })
+        let first_url = || c.client.url(&["projects"], &[("per_page", PER_PAGE)]);
+        let mut page =
+            listing_page::<Project>(&c.client, "projects", page_token, first_url, EP_PROJECTS)?;
+        page.items
+            .retain(|p| c.projects.is_empty() || c.projects.contains(&p.key.to_ascii_uppercase()));
+        Ok(page.map(|p| resource(&p)))
     }
 
     fn entitlements(

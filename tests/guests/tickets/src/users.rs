@@ -1,8 +1,8 @@
 //! `user`: the tracker's users, one listing page per call.
 
 use connector_sdk::{
-    AccountStatus, AccountType, ConnectorError, Page, PageToken, ResourceId, ResourceInfo,
-    ResourceSyncer, ResourceTrait, ResourceType, UserTrait, profile,
+    AccountStatus, AccountType, ConnectorError, Page, ResourceId, ResourceInfo, ResourceSyncer,
+    ResourceTrait, ResourceType, UserTrait, listing_page, profile,
 };
 
 use crate::Tickets;
@@ -34,17 +34,9 @@ impl ResourceSyncer<Tickets> for UserSyncer {
         if parent.is_some() {
             return Ok(Page::last(vec![]));
         }
-        let url = match PageToken::parse(page_token, &["users"], &c.client)? {
-            Some(t) => t.url,
-            None => c.client.url(&["users"], &[("per_page", PER_PAGE)]),
-        };
-        let (users, next) = c.client.get_page::<User>(&url, EP_USERS)?;
-        Ok(Page {
-            items: users.iter().map(resource).collect(),
-            next_token: next
-                .map(|n| PageToken::make("users", Some(n)))
-                .unwrap_or_default(),
-        })
+        let first_url = || c.client.url(&["users"], &[("per_page", PER_PAGE)]);
+        let page = listing_page::<User>(&c.client, "users", page_token, first_url, EP_USERS)?;
+        Ok(page.map(|u| resource(&u)))
     }
 }
 
