@@ -14,7 +14,7 @@ use crate::instance::Bitbucket;
 use crate::readable::ReadablePermissions;
 
 impl Bitbucket {
-    /// What the credential may read in `ws`, worked out once per workspace (see `access`).
+    /// What the credential may read in `ws`, worked out once per workspace (see `readable`).
     /// Outside an administered workspace this reads the user groups and the credential's own
     /// repository permissions (and, when it administers any repository, the repository
     /// listing), all of which the sync reads anyway, and says once what is skipped and why.

@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 
+/// Items asked per page (Bitbucket's maximum).
 pub const PAGELEN: &str = "100";
 
 // ---- endpoint templates ----
@@ -54,8 +55,10 @@ macro_rules! perm_endpoints {
     };
 }
 
+/// The permissions-config endpoints of projects.
 pub const PROJECT_PERMS: PermEndpoints =
     perm_endpoints!("/2.0/workspaces/{workspace}/projects/{project_key}/permissions-config");
+/// The permissions-config endpoints of repositories.
 pub const REPO_PERMS: PermEndpoints =
     perm_endpoints!("/2.0/repositories/{workspace}/{repo_slug}/permissions-config");
 
@@ -122,6 +125,7 @@ pub struct Membership {
     pub user: Account,
 }
 
+/// A project of `/2.0/workspaces/{ws}/projects`.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Project {
     pub uuid: String,
@@ -134,6 +138,7 @@ pub struct Project {
     pub is_private: Option<bool>,
 }
 
+/// The project a repository belongs to.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ProjectRef {
     #[serde(default)]
@@ -142,6 +147,7 @@ pub struct ProjectRef {
     pub key: Option<String>,
 }
 
+/// A repository of `/2.0/repositories/{ws}`.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Repository {
     pub uuid: String,
@@ -166,6 +172,7 @@ pub struct UserPermission {
     pub user: Account,
 }
 
+/// A group in a permission.
 #[derive(Clone, Debug, Deserialize)]
 pub struct GroupRef {
     pub slug: String,
@@ -236,6 +243,7 @@ pub struct GroupPrivilege {
     pub group: GroupPrivilegeGroup,
 }
 
+/// The group of a group privilege.
 #[derive(Clone, Debug, Deserialize)]
 pub struct GroupPrivilegeGroup {
     pub slug: String,

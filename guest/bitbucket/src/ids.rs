@@ -4,33 +4,46 @@
 
 use connector_sdk::ConnectorError;
 
+/// A user group id, decomposed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupId {
+    /// The workspace uuid.
     pub workspace: String,
+    /// The group slug.
     pub slug: String,
 }
 
+/// A project id, decomposed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProjectId {
+    /// The workspace uuid.
     pub workspace: String,
+    /// The project uuid.
     pub project: String,
+    /// The project key.
     pub key: String,
 }
 
+/// A repository id, decomposed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RepositoryId {
+    /// The project it belongs to.
     pub project: ProjectId,
+    /// The repository uuid.
     pub repository: String,
 }
 
+/// `<workspace uuid>:<group slug>`.
 pub fn compose_group(workspace_uuid: &str, slug: &str) -> String {
     format!("{workspace_uuid}:{slug}")
 }
 
+/// `<workspace uuid>:<project uuid>:<project key>`.
 pub fn compose_project(workspace_uuid: &str, project_uuid: &str, key: &str) -> String {
     format!("{workspace_uuid}:{project_uuid}:{key}")
 }
 
+/// `<project id>:<repository uuid>`.
 pub fn compose_repository(project_id: &str, repo_uuid: &str) -> String {
     format!("{project_id}:{repo_uuid}")
 }
@@ -45,11 +58,13 @@ fn split<const N: usize>(id: &str, what: &str, form: &str) -> Result<[String; N]
     Ok(std::array::from_fn(|i| parts[i].to_string()))
 }
 
+/// A user group id's parts, or an invalid-argument error saying the expected form.
 pub fn decompose_group(id: &str) -> Result<GroupId, ConnectorError> {
     let [workspace, slug] = split::<2>(id, "user_group", "<workspace uuid>:<group slug>")?;
     Ok(GroupId { workspace, slug })
 }
 
+/// A project id's parts, or an invalid-argument error saying the expected form.
 pub fn decompose_project(id: &str) -> Result<ProjectId, ConnectorError> {
     let [workspace, project, key] = split::<3>(
         id,
@@ -63,6 +78,7 @@ pub fn decompose_project(id: &str) -> Result<ProjectId, ConnectorError> {
     })
 }
 
+/// A repository id's parts, or an invalid-argument error saying the expected form.
 pub fn decompose_repository(id: &str) -> Result<RepositoryId, ConnectorError> {
     let [workspace, project, key, repository] = split::<4>(
         id,
@@ -80,6 +96,7 @@ pub fn decompose_repository(id: &str) -> Result<RepositoryId, ConnectorError> {
 }
 
 impl ProjectId {
+    /// The project id again.
     pub fn compose(&self) -> String {
         compose_project(&self.workspace, &self.project, &self.key)
     }

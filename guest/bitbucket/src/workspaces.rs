@@ -189,6 +189,7 @@ impl Bitbucket {
     }
 }
 
+/// The error for a configured workspace the credential cannot see.
 pub fn workspace_not_found(name: &str) -> ConnectorError {
     ConnectorError::InvalidArgument(format!(
         "workspace '{name}' was not found or the credential is not a member of it; check --workspaces"

@@ -87,13 +87,17 @@ pub fn should_delete(current: Option<&str>, slug: &str) -> bool {
 
 /// A project or a repository, as a holder of explicit permissions.
 pub struct PermTarget {
+    /// Its permissions-config endpoint labels.
     pub ep: PermEndpoints,
     /// Path segments up to `permissions-config`, raw (encoded when the URL is built).
     pub base: Vec<String>,
+    /// Its permission levels, lowest first.
     pub levels: &'static [&'static str],
+    /// The project or repository.
     pub resource: ResourceId,
     /// For messages, e.g. `the repository acme/api`.
     pub label: String,
+    /// Its workspace.
     pub ws: Ws,
 }
 
@@ -332,6 +336,8 @@ members, and has no API to add members (only invitations)",
     }
 }
 
+/// Grants `slug` on `t` to `principal`: nothing when held (or a higher level is), else one
+/// `PUT`; a refused `PUT` for a user says when the user is not a workspace member.
 pub fn set_level(
     c: &mut Bitbucket,
     t: &PermTarget,
@@ -386,6 +392,7 @@ pub fn set_level(
     }
 }
 
+/// Revokes `slug` on `t` from `principal`: one `DELETE` when exactly that level is held.
 pub fn remove_level(
     c: &mut Bitbucket,
     t: &PermTarget,
