@@ -3,20 +3,16 @@
 //! (`wit/since_v0.1.0`): a real 0.1.0 plugin for the host's 0.1.0 adapter. Syncing the same
 //! graph through it and through the 0.2.0 fixture must give the same file.
 
-// The generated export glue takes one argument per record field.
-#![allow(clippy::too_many_arguments)]
-
-wit_bindgen::generate!({ world: "connector", path: "../../../wit/since_v0.1.0" });
-
-/// The records `world` builds, as contract 0.1.0 has them.
-mod records {
-    pub use super::baton::connector::types::*;
-}
-
+mod bindings;
+mod records;
 #[path = "../../fixture/src/world.rs"]
 mod world;
 
-use baton::connector::config;
+use bindings::baton::connector::config;
+use bindings::{
+    ConnectorError, Entitlement, EntitlementPage, Grant, GrantOutcome, GrantPage, Guest, Metadata,
+    ResourceId, ResourceInfo, ResourcePage, ResourceType, RevokeOutcome,
+};
 use world::{CONFIG_KEY, Fixture};
 
 fn fixture() -> Result<Fixture, ConnectorError> {
@@ -75,4 +71,4 @@ impl Guest for Legacy {
     }
 }
 
-export!(Legacy);
+bindings::export!(Legacy with_types_in bindings);
