@@ -1,5 +1,6 @@
-//! Builds the test components (tests/guests) for wasm32-wasip2 and exposes their paths as
-//! `HOSTILE_WASM`, `FIXTURE_WASM` and `WRONG_VERSION_WASM`.
+//! Builds every test component (tests/guests) once, in one cargo invocation, for wasm32-wasip2
+//! and exposes each one's path to the tests as an environment variable (`<NAME>_WASM`, read by
+//! `connector_tests::guests`), as wasmtime's test-programs do.
 
 use std::env;
 use std::path::PathBuf;
@@ -8,23 +9,18 @@ fn main() {
     let tests_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = tests_dir.parent().unwrap().to_path_buf();
     let guests = tests_dir.join("guests");
-    for watched in [
-        "guests/hostile/src",
-        "guests/fixture/src",
-        "guests/wrong-version/src",
-        "guests/Cargo.toml",
-    ] {
-        println!(
-            "cargo:rerun-if-changed={}",
-            tests_dir.join(watched).display()
-        );
+    for (_, crate_dir, _) in COMPONENTS {
+        let src = guests.join(crate_dir).join("src");
+        println!("cargo:rerun-if-changed={}", src.display());
     }
-    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    for watched in ["tests/guests/Cargo.toml", "guest/sdk", "wit"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
 
-    // The 0.1.0 contract, published as 9.0.0: a major the host must refuse by version.
-    let wit = std::fs::read_to_string(root.join("wit/since_v0.1.0/connector.wit")).unwrap();
+    // The same contract under an unknown major version: a plugin the host must refuse by name.
+    let wit = std::fs::read_to_string(root.join("wit/connector.wit")).unwrap();
     let bumped = wit.replace(
-        "package baton:connector@0.1.0;",
+        "package baton:connector@0.2.0;",
         "package baton:connector@9.0.0;",
     );
     assert_ne!(
@@ -45,14 +41,19 @@ fn main() {
         &target_dir,
         &["--workspace"],
     );
-    for (var, name) in [
-        ("HOSTILE_WASM", "hostile"),
-        ("FIXTURE_WASM", "fixture"),
-        ("WRONG_VERSION_WASM", "wrong_version"),
-    ] {
+    for (var, _, artifact) in COMPONENTS {
         println!(
             "cargo:rustc-env={var}={}",
-            release.join(format!("{name}.wasm")).display()
+            release.join(format!("{artifact}.wasm")).display()
         );
     }
 }
+
+/// Every test component: its variable, its crate under tests/guests, its artifact's name.
+const COMPONENTS: [(&str, &str, &str); 5] = [
+    ("FIXTURE_WASM", "fixture", "fixture"),
+    ("HOSTILE_WASM", "hostile", "hostile"),
+    ("WRONG_VERSION_WASM", "wrong-version", "wrong_version"),
+    ("LEGACY_V0_1_0_WASM", "legacy", "legacy"),
+    ("TICKETS_WASM", "tickets", "tickets"),
+];

@@ -10,12 +10,20 @@ use connector_host::http::{HttpCapability, HttpSettings};
 use connector_host::runtime::{Limits, Plugin, Runtime};
 use tokio::net::TcpListener;
 
-/// The hostile test component.
-pub const HOSTILE_WASM: &str = env!("HOSTILE_WASM");
-/// The generic fixture component.
-pub const FIXTURE_WASM: &str = env!("FIXTURE_WASM");
-/// A component built for contract 0.2.0.
-pub const WRONG_VERSION_WASM: &str = env!("WRONG_VERSION_WASM");
+/// The paths of the test components, built once by tests/build.rs (crates in tests/guests).
+pub mod guests {
+    /// The generic fixture (0.2.0): serves the graph in its `fixture` config key (JSON).
+    pub const FIXTURE: &str = env!("FIXTURE_WASM");
+    /// The hostile component (0.2.0): `validate` runs the attack named by its `attack` config key.
+    pub const HOSTILE: &str = env!("HOSTILE_WASM");
+    /// A component built for an unknown major version of the contract (9.0.0).
+    pub const WRONG_VERSION: &str = env!("WRONG_VERSION_WASM");
+    /// The fixture's connector built against the frozen contract 0.1.0, for the 0.1.0 adapter.
+    pub const LEGACY_V0_1_0: &str = env!("LEGACY_V0_1_0_WASM");
+    /// A ticket-tracker connector (0.2.0) with its own schema (`api-url`, secret `api-key`
+    /// sent as Bearer, `projects`); its API is documented in tests/guests/tickets/src/lib.rs.
+    pub const TICKETS: &str = env!("TICKETS_WASM");
+}
 
 /// Loads a test component, compiling it once per test binary (engines and plugins are shared
 /// by all tests of the binary; each test still gets fresh instances).
@@ -108,7 +116,7 @@ pub async fn sync_fixture_with(
     options: &connector_host::sync::SyncOptions,
     after_step: &dyn Fn() -> u64,
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
-    let plugin = load(FIXTURE_WASM);
+    let plugin = load(guests::FIXTURE);
     let text = fixture.to_string();
     let mut instance = plugin
         .instantiate(

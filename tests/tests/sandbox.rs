@@ -8,14 +8,12 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use connector_host::runtime::{CallError, LimitKind, Plugin};
-use connector_tests::{
-    HOSTILE_WASM, SilentListener, WRONG_VERSION_WASM, config, http_for, load, quick_limits,
-    shared_runtime,
-};
+use connector_tests::guests::{HOSTILE, WRONG_VERSION};
+use connector_tests::{SilentListener, config, http_for, load, quick_limits, shared_runtime};
 
 /// Runs the hostile component's `validate` with `attack` and returns its report or the call error.
 async fn attack(base: &str, pairs: &[(&str, &str)]) -> Result<String, CallError> {
-    let plugin = load(HOSTILE_WASM);
+    let plugin = load(HOSTILE);
     attack_with(&plugin, base, pairs).await
 }
 
@@ -56,7 +54,7 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<Option<String>>>>) {
 
 #[tokio::test]
 async fn an_infinite_loop_is_stopped_at_the_cpu_deadline() {
-    let plugin = load(HOSTILE_WASM);
+    let plugin = load(HOSTILE);
     let started = Instant::now();
     let err = attack_with(&plugin, "http://127.0.0.1:9", &[("attack", "spin")])
         .await
@@ -192,7 +190,7 @@ async fn the_guest_cannot_open_sockets_or_resolve_names() {
 async fn a_host_call_that_never_returns_is_cut_by_the_wall_clock_timeout() {
     // The guest parks in a WASI clock poll for a day: epochs never fire while it waits there,
     // so only the wall-clock timeout can end the call.
-    let plugin = load(HOSTILE_WASM);
+    let plugin = load(HOSTILE);
     let started = Instant::now();
     let err = attack_with(&plugin, "http://127.0.0.1:9", &[("attack", "sleep")])
         .await
@@ -210,7 +208,7 @@ async fn a_host_call_that_never_returns_is_cut_by_the_wall_clock_timeout() {
 
 #[tokio::test]
 async fn an_http_request_that_is_never_answered_ends_within_the_call_budget() {
-    let plugin = load(HOSTILE_WASM);
+    let plugin = load(HOSTILE);
     // Allowed, but it accepts connections and never answers.
     let hang = SilentListener::start().await;
     let base = format!("http://{}", hang.addr);
@@ -261,7 +259,7 @@ async fn a_trapping_tenant_does_not_affect_another_running_at_the_same_time() {
 
 #[tokio::test]
 async fn a_trapped_instance_refuses_further_calls() {
-    let plugin = load(HOSTILE_WASM);
+    let plugin = load(HOSTILE);
     let mut instance = plugin
         .instantiate(
             &quick_limits(),
@@ -283,7 +281,7 @@ async fn a_trapped_instance_refuses_further_calls() {
 #[tokio::test]
 async fn a_component_built_for_another_contract_version_is_refused_by_name() {
     let err = shared_runtime()
-        .load_plugin_file(std::path::Path::new(WRONG_VERSION_WASM))
+        .load_plugin_file(std::path::Path::new(WRONG_VERSION))
         .err()
         .expect("a 9.0.0 component must be refused");
     let text = err.to_string();
