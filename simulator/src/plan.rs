@@ -1,7 +1,7 @@
 //! The Bitbucket component's documented request plan (docs/bitbucket-model.md, "Request plan"),
 //! computed from a dataset alone: the requests per endpoint of one uninterrupted sync.
 //!
-//! The one copy of the formula: the component's own tests (guest/tests) and the end-to-end tests
+//! The one copy of the formula: the component's own tests (guest/bitbucket/tests) and the end-to-end tests
 //! (tests/tests) both compare the simulator's request log against it.
 
 use std::collections::{BTreeMap, BTreeSet};
