@@ -1,7 +1,11 @@
 //! What each subcommand does; `main.rs` only parses flags and dispatches here.
 
+pub mod access;
 pub mod capabilities;
 pub mod demo;
+pub mod explore;
+pub mod export;
 pub mod inspect;
 pub mod provision;
 pub mod sync;
+pub mod wording;
