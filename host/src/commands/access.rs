@@ -12,9 +12,19 @@ use serde_json::{Value, json};
 use super::wording::{email, handle, how_kind, how_text, principal_label, status_word};
 use crate::cli::{InspectArgs, InspectWhat, OutputFormat};
 
+/// Opens `file` and loads one sync (`sync_id`, or the latest full sync) for the access queries.
+pub fn open_reader(file: &Path) -> anyhow::Result<C1zReader> {
+    C1zReader::open(file).with_context(|| {
+        format!(
+            "cannot read {}; name a .c1z file with -f FILE (a sync or `demo` writes one)",
+            file.display()
+        )
+    })
+}
+
 /// Runs `inspect access` or `inspect holders` on `file`.
 pub fn run(file: &Path, args: &InspectArgs) -> anyhow::Result<String> {
-    let reader = C1zReader::open(file)?;
+    let reader = open_reader(file)?;
     let index = AccessIndex::load(&reader, args.sync_id.as_deref())?;
     match args.what {
         InspectWhat::Access => access(&index, args),

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use c1z::C1zReader;
 use c1z::query::{AccessIndex, ReviewFindings, SyncChanges, sync_changes};
 
 /// The loaded file.
@@ -21,7 +20,7 @@ pub struct Explorer {
 impl Explorer {
     /// Reads `file` (sync `sync_id`, or the latest full sync) and computes everything the pages show.
     pub fn load(file: &Path, sync_id: Option<&str>) -> anyhow::Result<Explorer> {
-        let reader = C1zReader::open(file)?;
+        let reader = crate::commands::access::open_reader(file)?;
         let index = AccessIndex::load(&reader, sync_id)?;
         let review = index.review();
         // A file with one full sync has nothing to compare: the changes page says so instead of failing.

@@ -9,7 +9,6 @@ mod xlsx_file;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use c1z::C1zReader;
 use c1z::query::AccessIndex;
 
 use crate::cli::{ExportArgs, ExportFormat, ExportLayout};
@@ -51,7 +50,7 @@ pub struct ExportReport {
 
 /// Writes the export of `file` and returns what was written.
 pub fn run(file: &Path, args: &ExportArgs) -> anyhow::Result<ExportReport> {
-    let reader = C1zReader::open(file)?;
+    let reader = super::access::open_reader(file)?;
     let index = AccessIndex::load(&reader, args.sync_id.as_deref())?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(match args.format {
