@@ -95,7 +95,12 @@ fn load(path: &std::path::Path) -> AccessIndex {
 fn names(index: &AccessIndex, steps: &[c1z::query::EntitlementRef]) -> Vec<String> {
     steps
         .iter()
-        .map(|e| index.resource(index.entitlement(*e).resource).name().to_string())
+        .map(|e| {
+            index
+                .resource(index.entitlement(*e).resource)
+                .name()
+                .to_string()
+        })
         .collect()
 }
 
@@ -123,11 +128,7 @@ fn access_follows_sources_through_nested_groups() {
                 false,
                 vec![vec!["Leads".to_string()]]
             ),
-            (
-                "user_group:ws1:leads:member".to_string(),
-                true,
-                vec![]
-            ),
+            ("user_group:ws1:leads:member".to_string(), true, vec![]),
             (
                 "workspace:ws1:member".to_string(),
                 false,
@@ -217,7 +218,11 @@ fn search_ranks_name_prefixes_before_substrings_and_finds_logins() {
     assert_eq!(dev.total, 1);
     assert_eq!(index.resource(dev.hits[0].resource).name(), "Developers");
     let login = index.search("bob", Some("user"), 10);
-    assert_eq!(login.hits[0].field, MatchedField::Login, "an exact login beats a name prefix");
+    assert_eq!(
+        login.hits[0].field,
+        MatchedField::Login,
+        "an exact login beats a name prefix"
+    );
     let mail = index.search("carol@example.com", None, 10);
     assert_eq!(mail.hits[0].field, MatchedField::Email);
     assert_eq!(index.search("  ", None, 10).total, 0);
@@ -229,7 +234,10 @@ fn resolve_takes_ids_logins_and_unique_names() {
     let (_d, path) = nested_file();
     let index = load(&path);
     let alice = index.find_resource("user", "alice").unwrap();
-    assert_eq!(index.resolve_resource(Some("user"), "alice").unwrap(), alice);
+    assert_eq!(
+        index.resolve_resource(Some("user"), "alice").unwrap(),
+        alice
+    );
     assert_eq!(index.resolve_resource(None, "Alice Archer").unwrap(), alice);
     assert_eq!(
         index.resolve_resource(None, "alice@example.com").unwrap(),
@@ -283,7 +291,12 @@ fn changes_name_created_deleted_and_modified_objects() {
     assert_eq!(deleted_ws.entitlement_name, "member");
     assert_eq!(deleted_ws.direct_before, Some(false));
     assert_eq!(deleted_ws.direct_after, None);
-    let res: Vec<(ChangeKind, &str, Option<AccountStatus>, Option<AccountStatus>)> = c
+    let res: Vec<(
+        ChangeKind,
+        &str,
+        Option<AccountStatus>,
+        Option<AccountStatus>,
+    )> = c
         .resources
         .iter()
         .map(|r| (r.kind, r.id.as_str(), r.status_before, r.status_after))
@@ -311,5 +324,8 @@ fn changes_name_created_deleted_and_modified_objects() {
     let single = one.path().join("one.c1z");
     write_file(&single, &nested());
     let err = sync_changes(&C1zReader::open(&single).unwrap()).unwrap_err();
-    assert!(matches!(err, C1zError::NotEnoughSyncs { found: 1, .. }), "{err}");
+    assert!(
+        matches!(err, C1zError::NotEnoughSyncs { found: 1, .. }),
+        "{err}"
+    );
 }

@@ -17,7 +17,14 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
     let out = run_ok(
         s.dir.path(),
         &[
-            "inspect", "access", "-f", s.file_arg(), "-t", "user", "-r", &reach.member_uuid,
+            "inspect",
+            "access",
+            "-f",
+            s.file_arg(),
+            "-t",
+            "user",
+            "-r",
+            &reach.member_uuid,
         ],
     );
     let header = out.lines().next().unwrap();
@@ -34,7 +41,12 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
                 && cells[1] == reach.repo_name
                 && cells[2] == reach.permission
         })
-        .unwrap_or_else(|| panic!("no row for {} {}:\n{out}", reach.repo_name, reach.permission));
+        .unwrap_or_else(|| {
+            panic!(
+                "no row for {} {}:\n{out}",
+                reach.repo_name, reach.permission
+            )
+        });
     assert!(row.contains(&group_label), "{row}");
     assert!(
         !out.contains(&reach.repo_uuid),
@@ -45,7 +57,13 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
     let by_login = run_ok(
         s.dir.path(),
         &[
-            "inspect", "access", "-f", s.file_arg(), "-r", &reach.member_login, "--show-ids",
+            "inspect",
+            "access",
+            "-f",
+            s.file_arg(),
+            "-r",
+            &reach.member_login,
+            "--show-ids",
         ],
     );
     assert!(by_login.contains(&reach.entitlement_id()), "{by_login}");
@@ -54,7 +72,16 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
     let json: Value = serde_json::from_str(&run_ok(
         s.dir.path(),
         &[
-            "inspect", "access", "-f", s.file_arg(), "-t", "user", "-r", &reach.member_uuid, "-o", "json",
+            "inspect",
+            "access",
+            "-f",
+            s.file_arg(),
+            "-t",
+            "user",
+            "-r",
+            &reach.member_uuid,
+            "-o",
+            "json",
         ],
     ))
     .unwrap();
@@ -71,7 +98,11 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
     let step = &item["through"][0][0];
     assert_eq!(
         step["entitlementId"],
-        format!("user_group:{}:{}:member", reach.workspace_uuid, reach.group_slug).as_str()
+        format!(
+            "user_group:{}:{}:member",
+            reach.workspace_uuid, reach.group_slug
+        )
+        .as_str()
     );
     assert_eq!(step["resource"]["displayName"], reach.group_name.as_str());
 
@@ -94,7 +125,14 @@ fn holders_of_a_repository_permission_match_the_simulator() {
 
     let out = run_ok(
         s.dir.path(),
-        &["inspect", "holders", "-f", s.file_arg(), "-e", &reach.entitlement_id()],
+        &[
+            "inspect",
+            "holders",
+            "-f",
+            s.file_arg(),
+            "-e",
+            &reach.entitlement_id(),
+        ],
     );
     let rows: Vec<Vec<String>> = out
         .lines()
@@ -109,17 +147,30 @@ fn holders_of_a_repository_permission_match_the_simulator() {
         .unwrap_or_else(|| panic!("{} is not among the holders:\n{out}", reach.member_login));
     assert_eq!(member[0], "User");
     assert_eq!(member[3], "enabled");
-    assert_eq!(member[4], format!("through {} (User group)", reach.group_name));
+    assert_eq!(
+        member[4],
+        format!("through {} (User group)", reach.group_name)
+    );
     let group = rows
         .iter()
         .find(|r| r[1] == reach.group_name)
         .expect("the group itself holds it");
-    assert_eq!((group[0].as_str(), group[4].as_str()), ("User group", "direct"));
+    assert_eq!(
+        (group[0].as_str(), group[4].as_str()),
+        ("User group", "direct")
+    );
 
     let json: Value = serde_json::from_str(&run_ok(
         s.dir.path(),
         &[
-            "inspect", "holders", "-f", s.file_arg(), "-e", &reach.entitlement_id(), "-o", "json",
+            "inspect",
+            "holders",
+            "-f",
+            s.file_arg(),
+            "-e",
+            &reach.entitlement_id(),
+            "-o",
+            "json",
         ],
     ))
     .unwrap();
@@ -150,11 +201,23 @@ fn a_closed_account_shows_its_status_and_unknown_principals_say_what_to_do() {
         out.lines().next().unwrap().contains("account deleted"),
         "{out}"
     );
-    assert!(out.contains("Workspace"), "a closed member still holds workspace membership:\n{out}");
+    assert!(
+        out.contains("Workspace"),
+        "a closed member still holds workspace membership:\n{out}"
+    );
 
     let r = run(
         s.dir.path(),
-        &["inspect", "access", "-f", s.file_arg(), "-t", "user", "-r", "nobody-at-all"],
+        &[
+            "inspect",
+            "access",
+            "-f",
+            s.file_arg(),
+            "-t",
+            "user",
+            "-r",
+            "nobody-at-all",
+        ],
     );
     assert!(!r.ok);
     assert!(

@@ -45,7 +45,10 @@ struct Browser {
 impl Browser {
     /// Starts the browser, or returns None (after saying why) when it is not installed and not required.
     async fn start(test: &str) -> Option<Browser> {
-        let chrome = binary("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"]);
+        let chrome = binary(
+            "CHROME_BIN",
+            &["chromium", "chromium-browser", "google-chrome"],
+        );
         let driver = binary("CHROMEDRIVER_BIN", &["chromedriver"]);
         let (Some(chrome), Some(driver)) = (chrome, driver) else {
             let msg = format!("{test}: Chromium or chromedriver is not installed; {INSTALL}");
@@ -79,7 +82,10 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while reqwest::get(format!("{url}/status")).await.is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not answer on {url} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer on {url} within 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let caps = json!({
@@ -94,7 +100,9 @@ impl Browser {
                 ]
             }
         });
-        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&url)
@@ -207,13 +215,21 @@ async fn a_reviewer_searches_a_user_opens_a_repository_and_sees_who_holds_it() {
     let mut shown = BTreeSet::new();
     let mut member_row = None;
     for r in &rows {
-        let id = r.attr("data-principal").await.unwrap().expect("rows carry the principal id");
+        let id = r
+            .attr("data-principal")
+            .await
+            .unwrap()
+            .expect("rows carry the principal id");
         if id == reach.member_uuid {
             member_row = Some(r.text().await.unwrap());
         }
         shown.insert(id);
     }
-    assert_eq!(shown, holders_in_file(&s.file, &reach.entitlement_id()), "holders shown = the file's grants");
+    assert_eq!(
+        shown,
+        holders_in_file(&s.file, &reach.entitlement_id()),
+        "holders shown = the file's grants"
+    );
     let member_row = member_row.expect("the group member is among the holders");
     assert!(
         member_row.contains(&reach.member_login) && member_row.contains(&reach.group_name),
@@ -223,7 +239,8 @@ async fn a_reviewer_searches_a_user_opens_a_repository_and_sees_who_holds_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_review_view_highlights_dormant_accounts_and_admins() {
-    let Some(b) = Browser::start("the_review_view_highlights_dormant_accounts_and_admins").await else {
+    let Some(b) = Browser::start("the_review_view_highlights_dormant_accounts_and_admins").await
+    else {
         return;
     };
     let s = synced_small();
@@ -231,7 +248,12 @@ async fn the_review_view_highlights_dormant_accounts_and_admins() {
     let ex = ExplorerProcess::start(&s.file);
     let page = b.page();
     page.goto(&ex.url).await.unwrap();
-    page.find(Locator::LinkText("Review")).await.unwrap().click().await.unwrap();
+    page.find(Locator::LinkText("Review"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(b.text("h1").await, "Access review");
 
     // Every closed or inactive member of a synced workspace is listed, highlighted, with its status.
@@ -239,7 +261,11 @@ async fn the_review_view_highlights_dormant_accounts_and_admins() {
         .users
         .iter()
         .filter(|u| u.account_status != "active")
-        .filter(|u| data.workspaces.iter().any(|w| w.members.iter().any(|m| m.user == u.uuid)))
+        .filter(|u| {
+            data.workspaces
+                .iter()
+                .any(|w| w.members.iter().any(|m| m.user == u.uuid))
+        })
         .map(|u| u.uuid.clone())
         .collect();
     assert!(!dormant.is_empty());
@@ -251,7 +277,10 @@ async fn the_review_view_highlights_dormant_accounts_and_admins() {
     for r in &rows {
         assert_eq!(r.attr("class").await.unwrap().as_deref(), Some("alert"));
         let text = r.text().await.unwrap();
-        assert!(text.contains("deleted") || text.contains("disabled"), "{text}");
+        assert!(
+            text.contains("deleted") || text.contains("disabled"),
+            "{text}"
+        );
         shown.insert(r.attr("data-principal").await.unwrap().unwrap());
     }
     assert_eq!(shown, dormant);
@@ -266,13 +295,22 @@ async fn the_review_view_highlights_dormant_accounts_and_admins() {
     assert!(!cells.is_empty());
     for c in &cells {
         let t = c.text().await.unwrap();
-        assert!(t.contains("privileged") && (t.contains("admin") || t.contains("owner")), "{t}");
+        assert!(
+            t.contains("privileged") && (t.contains("admin") || t.contains("owner")),
+            "{t}"
+        );
     }
     let group_only = b.text("#group-only h2").await;
-    assert!(group_only.starts_with("Access held only through groups"), "{group_only}");
+    assert!(
+        group_only.starts_with("Access held only through groups"),
+        "{group_only}"
+    );
 
     let png = page.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "a real screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+        "a real screenshot"
+    );
     let out = if std::env::var("UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/review-view.png")
     } else {

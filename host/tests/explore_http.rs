@@ -12,7 +12,9 @@ use common::*;
 use reqwest::StatusCode;
 
 async fn get(url: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
-    let r = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let r = reqwest::get(url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = r.status();
     let headers = r.headers().clone();
     (status, headers, r.text().await.unwrap())
@@ -41,14 +43,33 @@ fn unescape(s: &str) -> String {
 }
 
 /// The ids of the principals holding the reach's entitlement, from the simulator's data.
-fn expected_holder_ids(data: &bitbucket_simulator::Dataset, reach: &GroupReach) -> BTreeSet<String> {
-    let ws = data.workspaces.iter().find(|w| w.uuid == reach.workspace_uuid).unwrap();
-    let repo = ws.repositories.iter().find(|r| r.uuid == reach.repo_uuid).unwrap();
+fn expected_holder_ids(
+    data: &bitbucket_simulator::Dataset,
+    reach: &GroupReach,
+) -> BTreeSet<String> {
+    let ws = data
+        .workspaces
+        .iter()
+        .find(|w| w.uuid == reach.workspace_uuid)
+        .unwrap();
+    let repo = ws
+        .repositories
+        .iter()
+        .find(|r| r.uuid == reach.repo_uuid)
+        .unwrap();
     let mut ids = BTreeSet::new();
-    for up in repo.user_perms.iter().filter(|p| p.permission == reach.permission) {
+    for up in repo
+        .user_perms
+        .iter()
+        .filter(|p| p.permission == reach.permission)
+    {
         ids.insert(up.principal.clone());
     }
-    for gp in repo.group_perms.iter().filter(|p| p.permission == reach.permission) {
+    for gp in repo
+        .group_perms
+        .iter()
+        .filter(|p| p.permission == reach.permission)
+    {
         ids.insert(format!("{}:{}", ws.uuid, gp.principal));
         let g = ws.groups.iter().find(|g| g.slug == gp.principal).unwrap();
         ids.extend(g.members.iter().cloned());
@@ -66,17 +87,28 @@ async fn pages_show_what_the_simulator_holds_and_print_their_times() {
 
     let (status, headers, home) = get(&ex.at("/")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'"), "{csp}");
-    assert!(!home.contains("http://") && !home.contains("https://"), "no external assets");
+    assert!(
+        !home.contains("http://") && !home.contains("https://"),
+        "no external assets"
+    );
     assert!(home.contains("Access explorer"));
 
     // Search by login finds the account and links to its page.
     let (status, _, found) = get(&ex.at(&format!("/search?q={}", q(&reach.member_login)))).await;
     assert_eq!(status, StatusCode::OK);
     let user_link = format!("/user?type=user&amp;id={}", q(&reach.member_uuid));
-    assert!(found.contains(&user_link), "no link {user_link} in the search results");
+    assert!(
+        found.contains(&user_link),
+        "no link {user_link} in the search results"
+    );
     assert!(found.contains(&reach.member_name));
 
     // The repository page lists exactly the holders the simulator has for the permission.
@@ -87,7 +119,9 @@ async fn pages_show_what_the_simulator_holds_and_print_their_times() {
     let (status, _, repo) = get(&repo_url).await;
     assert_eq!(status, StatusCode::OK);
     let marker = format!("data-entitlement=\"{}\"", reach.entitlement_id());
-    let shown: BTreeSet<String> = table_attrs(&repo, &marker, "data-principal").into_iter().collect();
+    let shown: BTreeSet<String> = table_attrs(&repo, &marker, "data-principal")
+        .into_iter()
+        .collect();
     assert_eq!(shown, expected_holder_ids(&data, &reach));
     assert!(repo.contains(&reach.repo_name));
 
@@ -97,8 +131,14 @@ async fn pages_show_what_the_simulator_holds_and_print_their_times() {
         .find(&format!("data-entitlement=\"{}\"", reach.entitlement_id()))
         .expect("the account page lists the repository permission");
     let row = &user[row_start..row_start + user[row_start..].find("</tr>").unwrap()];
-    assert!(row.contains("through") && row.contains(&reach.group_name), "{row}");
-    assert!(!row.contains(">direct<"), "held only through the group: {row}");
+    assert!(
+        row.contains("through") && row.contains(&reach.group_name),
+        "{row}"
+    );
+    assert!(
+        !row.contains(">direct<"),
+        "held only through the group: {row}"
+    );
 
     // Every page, timed (client side, and the server's own Server-Timing).
     let pages = [
@@ -138,8 +178,16 @@ async fn read_only_on_loopback_for_its_own_host_only() {
         reqwest::Method::PATCH,
     ] {
         for path in ["/", "/search?q=a", "/no-such-page"] {
-            let r = client.request(method.clone(), ex.at(path)).send().await.unwrap();
-            assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            let r = client
+                .request(method.clone(), ex.at(path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
             assert_eq!(r.headers()["allow"], "GET, HEAD");
         }
     }
@@ -163,7 +211,10 @@ async fn read_only_on_loopback_for_its_own_host_only() {
 
     // Bound to 127.0.0.1, not every interface: another loopback address of this machine gets no answer.
     let other = tokio::net::TcpStream::connect(("127.0.0.2", ex.port)).await;
-    assert!(other.is_err(), "the explorer accepted a connection on 127.0.0.2");
+    assert!(
+        other.is_err(),
+        "the explorer accepted a connection on 127.0.0.2"
+    );
 
     for (path, status) in [
         ("/no-such-page", StatusCode::NOT_FOUND),
@@ -175,7 +226,10 @@ async fn read_only_on_loopback_for_its_own_host_only() {
     ] {
         let (got, _, body) = get(&ex.at(path)).await;
         assert_eq!(got, status, "{path}");
-        assert!(body.contains("<h1>"), "an error page, not a bare status: {body}");
+        assert!(
+            body.contains("<h1>"),
+            "an error page, not a bare status: {body}"
+        );
     }
 }
 
@@ -197,11 +251,13 @@ async fn names_from_the_file_are_escaped() {
             baton_resource: false,
         }),
         display_name: hostile.into(),
-        annotations: vec![pb::UserTrait {
-            login: "<img src=x onerror=alert(1)>".into(),
-            ..Default::default()
-        }
-        .to_any()],
+        annotations: vec![
+            pb::UserTrait {
+                login: "<img src=x onerror=alert(1)>".into(),
+                ..Default::default()
+            }
+            .to_any(),
+        ],
         ..Default::default()
     };
     let mut store = c1z::SyncStore::open(&file).unwrap();
@@ -211,11 +267,21 @@ async fn names_from_the_file_are_escaped() {
     store.finish().unwrap();
 
     let ex = ExplorerProcess::start(&file);
-    for path in ["/search?q=script", "/browse?type=user", &format!("/user?type=user&id={}", q("u\"1<"))] {
+    for path in [
+        "/search?q=script",
+        "/browse?type=user",
+        &format!("/user?type=user&id={}", q("u\"1<")),
+    ] {
         let (status, _, body) = get(&ex.at(path)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
-        assert!(body.contains("&lt;script&gt;"), "{path}: the name is shown, escaped");
-        assert!(!body.contains("<script>") && !body.contains("<img"), "{path}: unescaped markup");
+        assert!(
+            body.contains("&lt;script&gt;"),
+            "{path}: the name is shown, escaped"
+        );
+        assert!(
+            !body.contains("<script>") && !body.contains("<img"),
+            "{path}: unescaped markup"
+        );
     }
 }
 
@@ -224,8 +290,16 @@ async fn changes_show_a_grant_made_between_two_syncs() {
     let s = synced_small();
     let data = s.data();
     let reach = group_reach(&data);
-    let ws = data.workspaces.iter().find(|w| w.uuid == reach.workspace_uuid).unwrap();
-    let repo = ws.repositories.iter().find(|r| r.uuid == reach.repo_uuid).unwrap();
+    let ws = data
+        .workspaces
+        .iter()
+        .find(|w| w.uuid == reach.workspace_uuid)
+        .unwrap();
+    let repo = ws
+        .repositories
+        .iter()
+        .find(|r| r.uuid == reach.repo_uuid)
+        .unwrap();
     // A member with no access to the repository at all, directly or through a group.
     let in_group_with_perm = |u: &str| {
         repo.group_perms.iter().any(|gp| {
@@ -238,7 +312,11 @@ async fn changes_show_a_grant_made_between_two_syncs() {
         .members
         .iter()
         .map(|m| m.user.clone())
-        .find(|u| *u != data.admin && !repo.user_perms.iter().any(|p| p.principal == *u) && !in_group_with_perm(u))
+        .find(|u| {
+            *u != data.admin
+                && !repo.user_perms.iter().any(|p| p.principal == *u)
+                && !in_group_with_perm(u)
+        })
         .expect("a member without access to the repository");
     let entitlement = format!("repository:{}:read", reach.repository_id());
 
@@ -250,9 +328,20 @@ async fn changes_show_a_grant_made_between_two_syncs() {
     run_ok(
         s.dir.path(),
         &[
-            "--base-url", &s.sim.base_url(), "--username", &c.admin_email, "--app-password", &c.api_token,
-            "-f", scratch.to_str().unwrap(), "-p", "grant", "--entitlement", &entitlement,
-            "--principal", &format!("user:{newcomer}"),
+            "--base-url",
+            &s.sim.base_url(),
+            "--username",
+            &c.admin_email,
+            "--app-password",
+            &c.api_token,
+            "-f",
+            scratch.to_str().unwrap(),
+            "-p",
+            "grant",
+            "--entitlement",
+            &entitlement,
+            "--principal",
+            &format!("user:{newcomer}"),
         ],
     );
     s.sync();
@@ -266,5 +355,8 @@ async fn changes_show_a_grant_made_between_two_syncs() {
     let row_start = page.find(&format!("data-grant=\"{grant_id}\"")).unwrap();
     let row = &page[row_start..row_start + page[row_start..].find("</tr>").unwrap()];
     let name = &data.user(&newcomer).unwrap().display_name;
-    assert!(row.contains(">new<") && row.contains(name) && row.contains(&reach.repo_name), "{row}");
+    assert!(
+        row.contains(">new<") && row.contains(name) && row.contains(&reach.repo_name),
+        "{row}"
+    );
 }

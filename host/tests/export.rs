@@ -31,7 +31,12 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let header = r.headers().unwrap().iter().map(String::from).collect();
     let rows = r
         .records()
-        .map(|rec| rec.expect("every record parses").iter().map(String::from).collect())
+        .map(|rec| {
+            rec.expect("every record parses")
+                .iter()
+                .map(String::from)
+                .collect()
+        })
         .collect();
     (header, rows)
 }
@@ -62,7 +67,14 @@ fn csv_round_trips_with_batons_header_and_rows() {
     let out = s.dir.path().join("sync.csv");
     let printed = run_ok(
         s.dir.path(),
-        &["export", "csv", "-f", s.file_arg(), "--out", out.to_str().unwrap()],
+        &[
+            "export",
+            "csv",
+            "-f",
+            s.file_arg(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     let (header, rows) = read_csv(&out);
     assert_eq!(header, BATON_HEADER);
@@ -97,7 +109,12 @@ fn csv_round_trips_with_batons_header_and_rows() {
     let (first, last) = closed.display_name.split_once(' ').unwrap();
     assert_eq!(
         &identity[1..5],
-        [last.to_string(), first.to_string(), closed.uuid.clone(), "Deleted".to_string()]
+        [
+            last.to_string(),
+            first.to_string(),
+            closed.uuid.clone(),
+            "Deleted".to_string()
+        ]
     );
     assert!(identity[6..].iter().all(String::is_empty), "{identity:?}");
 
@@ -129,30 +146,57 @@ fn review_csv_has_one_row_per_grant_with_how_it_is_held() {
     run_ok(
         s.dir.path(),
         &[
-            "export", "csv", "--layout", "review", "-f", s.file_arg(), "--out", out.to_str().unwrap(),
+            "export",
+            "csv",
+            "--layout",
+            "review",
+            "-f",
+            s.file_arg(),
+            "--out",
+            out.to_str().unwrap(),
         ],
     );
     let (header, rows) = read_csv(&out);
-    assert_eq!(header[..5], ["Principal Type", "Principal", "Login", "Email Address", "Account Status"]);
+    assert_eq!(
+        header[..5],
+        [
+            "Principal Type",
+            "Principal",
+            "Login",
+            "Email Address",
+            "Account Status"
+        ]
+    );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let reader = c1z::C1zReader::open(&s.file).unwrap();
     let sync = reader.latest_full_sync().unwrap().unwrap().id;
     assert_eq!(
         rows.len() as u64,
-        reader.count(c1z::reader::ObjectTable::Grants, &sync).unwrap()
+        reader
+            .count(c1z::reader::ObjectTable::Grants, &sync)
+            .unwrap()
     );
     let row = rows
         .iter()
-        .find(|r| r[col("Grant ID")] == format!("{}:user:{}", reach.entitlement_id(), reach.member_uuid))
+        .find(|r| {
+            r[col("Grant ID")] == format!("{}:user:{}", reach.entitlement_id(), reach.member_uuid)
+        })
         .unwrap();
     assert_eq!(row[col("Login")], reach.member_login);
     assert_eq!(row[col("Account Status")], "enabled");
     assert_eq!(row[col("How Held")], "group");
-    assert_eq!(row[col("Through")], format!("{} (User group)", reach.group_name));
+    assert_eq!(
+        row[col("Through")],
+        format!("{} (User group)", reach.group_name)
+    );
     assert_eq!(row[col("Resource")], reach.repo_name);
     assert_eq!(
         row[col("Privileged")],
-        if reach.permission == "admin" { "yes" } else { "no" }
+        if reach.permission == "admin" {
+            "yes"
+        } else {
+            "no"
+        }
     );
 }
 
@@ -163,11 +207,25 @@ fn xlsx_opens_with_the_same_rows_a_frozen_header_filters_and_widths() {
     let csv_path = s.dir.path().join("sync.csv");
     run_ok(
         s.dir.path(),
-        &["export", "xlsx", "-f", s.file_arg(), "--out", xlsx.to_str().unwrap()],
+        &[
+            "export",
+            "xlsx",
+            "-f",
+            s.file_arg(),
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
     );
     run_ok(
         s.dir.path(),
-        &["export", "csv", "-f", s.file_arg(), "--out", csv_path.to_str().unwrap()],
+        &[
+            "export",
+            "csv",
+            "-f",
+            s.file_arg(),
+            "--out",
+            csv_path.to_str().unwrap(),
+        ],
     );
     assert!(!s.dir.path().join("sync.xlsx.tmp").exists());
     let (_, csv_rows) = read_csv(&csv_path);
@@ -196,11 +254,16 @@ fn xlsx_opens_with_the_same_rows_a_frozen_header_filters_and_widths() {
         .read_to_string(&mut sheet)
         .unwrap();
     assert!(
-        sheet.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#),
+        sheet.contains(
+            r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+        ),
         "the header row is frozen"
     );
     assert!(
-        sheet.contains(&format!(r#"<autoFilter ref="A1:L{}"/>"#, csv_rows.len() + 1)),
+        sheet.contains(&format!(
+            r#"<autoFilter ref="A1:L{}"/>"#,
+            csv_rows.len() + 1
+        )),
         "every column has a filter"
     );
     let widths: Vec<f64> = sheet
@@ -209,8 +272,14 @@ fn xlsx_opens_with_the_same_rows_a_frozen_header_filters_and_widths() {
         .filter_map(|c| c.split("width=\"").nth(1)?.split('"').next()?.parse().ok())
         .collect();
     assert_eq!(widths.len(), 12, "every column has a width");
-    assert!(widths.iter().all(|w| (8.0..=62.0).contains(w)), "{widths:?}");
-    assert!(widths[7] > widths[0], "the entitlement id column is wider than Type: {widths:?}");
+    assert!(
+        widths.iter().all(|w| (8.0..=62.0).contains(w)),
+        "{widths:?}"
+    );
+    assert!(
+        widths[7] > widths[0],
+        "the entitlement id column is wider than Type: {widths:?}"
+    );
 }
 
 #[test]
@@ -221,5 +290,9 @@ fn export_errors_say_what_to_do() {
     assert!(r.stderr.contains("missing.c1z"), "{}", r.stderr);
     let r = run(dir.path(), &["export", "pdf", "-f", "missing.c1z"]);
     assert!(!r.ok);
-    assert!(r.stderr.contains("csv") && r.stderr.contains("xlsx"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("csv") && r.stderr.contains("xlsx"),
+        "{}",
+        r.stderr
+    );
 }

@@ -131,7 +131,12 @@ impl AccessIndex {
         let key = |h: &Holding| {
             let e = self.entitlement(h.entitlement);
             let r = self.resource(e.resource);
-            (r.resource_type.as_str(), r.name(), e.slug.as_str(), e.id.as_str())
+            (
+                r.resource_type.as_str(),
+                r.name(),
+                e.slug.as_str(),
+                e.id.as_str(),
+            )
         };
         key(a).cmp(&key(b))
     }

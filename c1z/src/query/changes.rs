@@ -146,17 +146,16 @@ fn rid(r: Option<&pb::Resource>) -> pb::ResourceId {
 
 /// Compares the latest finished full sync of the file with the previous one.
 pub fn sync_changes(reader: &C1zReader) -> Result<SyncChanges, C1zError> {
-    let syncs = reader.finished_full_syncs()?;
-    if syncs.len() < 2 {
-        return Err(C1zError::NotEnoughSyncs {
-            path: reader.path().to_path_buf(),
-            found: syncs.len(),
-        });
-    }
-    let (latest_id, base_id) = (syncs[0].id.clone(), syncs[1].id.clone());
+    let (latest_id, base_id) = diff::latest_and_previous(reader)?;
     let latest = Side::load(reader, &latest_id)?;
     let base = Side::load(reader, &base_id)?;
-    let side = |k: ChangeKind| if k == ChangeKind::Deleted { &base } else { &latest };
+    let side = |k: ChangeKind| {
+        if k == ChangeKind::Deleted {
+            &base
+        } else {
+            &latest
+        }
+    };
     let kinds = |c: diff::Changes| {
         let mut all = Vec::new();
         for (kind, list) in [
@@ -203,12 +202,16 @@ pub fn sync_changes(reader: &C1zReader) -> Result<SyncChanges, C1zError> {
     for (kind, id, data) in kinds(diff::compare(&base.grants, &latest.grants)) {
         let g: pb::Grant = decode("Grant", &id, &data)?;
         let s = side(kind);
-        let ent_id = g.entitlement.as_ref().map(|e| e.id.clone()).unwrap_or_default();
-        let ent = s.entitlement(&ent_id);
-        let res = rid(ent.as_ref().and_then(|e| e.resource.as_ref()).or(g
+        let ent_id = g
             .entitlement
             .as_ref()
-            .and_then(|e| e.resource.as_ref())));
+            .map(|e| e.id.clone())
+            .unwrap_or_default();
+        let ent = s.entitlement(&ent_id);
+        let res = rid(ent
+            .as_ref()
+            .and_then(|e| e.resource.as_ref())
+            .or(g.entitlement.as_ref().and_then(|e| e.resource.as_ref())));
         let principal = rid(g.principal.as_ref());
         grants.push(GrantChange {
             kind,

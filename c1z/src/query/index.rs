@@ -216,7 +216,8 @@ pub struct AccessIndex {
     resources: Vec<ResourceInfo>,
     entitlements: Vec<EntitlementInfo>,
     grants: Vec<GrantInfo>,
-    resource_ids: HashMap<(String, String), ResourceRef>,
+    /// Type id → object id → resource: nested so lookups borrow instead of building a key.
+    resource_ids: HashMap<String, HashMap<String, ResourceRef>>,
     entitlement_ids: HashMap<String, EntitlementRef>,
     by_type: BTreeMap<String, Vec<ResourceRef>>,
     children: Vec<Vec<ResourceRef>>,
@@ -248,19 +249,23 @@ struct GrantSourcesView {
     sources: Option<pb::GrantSources>,
 }
 
-fn rows<T>(
+/// The rows of `sql` (bound to the sync id): `N` text columns, then the data blob.
+fn rows<const N: usize>(
     reader: &C1zReader,
     what: &str,
     sql: &str,
     sync: &str,
-    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Vec<T>, C1zError> {
+) -> Result<Vec<([String; N], Vec<u8>)>, C1zError> {
     let ctx = format!("loading {what}");
     let mut stmt = reader.connection().prepare(sql).ctx(&ctx)?;
-    stmt.query_map([sync], map)
-        .ctx(&ctx)?
-        .collect::<Result<_, _>>()
-        .ctx(&ctx)
+    stmt.query_map([sync], |r| {
+        let text: Vec<String> = (0..N).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+        let text: [String; N] = text.try_into().expect("N columns were read");
+        Ok((text, r.get(N)?))
+    })
+    .ctx(&ctx)?
+    .collect::<Result<_, _>>()
+    .ctx(&ctx)
 }
 
 fn profile_strings(s: Option<&pb::Struct>) -> BTreeMap<String, String> {
@@ -285,7 +290,10 @@ fn user_info(t: pb::UserTrait) -> UserInfo {
         login: t.login,
         has_primary_email: emails.first().is_some_and(|e| e.is_primary),
         emails: emails.iter().map(|e| e.address.clone()).collect(),
-        status: t.status.as_ref().map(|s| AccountStatus::from_proto(s.status)),
+        status: t
+            .status
+            .as_ref()
+            .map(|s| AccountStatus::from_proto(s.status)),
         status_details: t.status.map(|s| s.details).unwrap_or_default(),
         profile: profile_strings(t.profile.as_ref()),
         given_name: name.given_name,
@@ -341,20 +349,21 @@ impl AccessIndex {
     }
 
     fn load_resources(&mut self, reader: &C1zReader) -> Result<(), C1zError> {
-        let list = rows(
+        let list = rows::<1>(
             reader,
             "resources",
             "SELECT external_id, data FROM v1_resources WHERE sync_id = ?1 ORDER BY id",
             &self.sync.id,
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
         )?;
         let mut parents = Vec::with_capacity(list.len());
-        for (key, data) in list {
+        for ([key], data) in list {
             let r: pb::Resource = decode("Resource", &key, &data)?;
             let id = r.id.clone().unwrap_or_default();
             let at = ResourceRef::at(self.resources.len());
             self.resource_ids
-                .insert((id.resource_type.clone(), id.resource.clone()), at);
+                .entry(id.resource_type.clone())
+                .or_default()
+                .insert(id.resource.clone(), at);
             self.by_type
                 .entry(id.resource_type.clone())
                 .or_default()
@@ -382,23 +391,15 @@ impl AccessIndex {
     }
 
     fn load_entitlements(&mut self, reader: &C1zReader) -> Result<(), C1zError> {
-        let list = rows(
+        let list = rows::<3>(
             reader,
             "entitlements",
             "SELECT external_id, resource_type_id, resource_id, data FROM v1_entitlements WHERE sync_id = ?1 \
              ORDER BY id",
             &self.sync.id,
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                ))
-            },
         )?;
         self.entitlements_of = vec![Vec::new(); self.resources.len()];
-        for (id, rt, res, data) in list {
+        for ([id, rt, res], data) in list {
             let view: EntitlementView = decode("Entitlement", &id, &data)?;
             let resource = self.find_resource(&rt, &res).ok_or_else(|| {
                 self.missing(
@@ -423,25 +424,16 @@ impl AccessIndex {
     }
 
     fn load_grants(&mut self, reader: &C1zReader) -> Result<(), C1zError> {
-        let list = rows(
+        let list = rows::<4>(
             reader,
             "grants",
             "SELECT external_id, entitlement_id, principal_resource_type_id, principal_resource_id, data \
              FROM v1_grants WHERE sync_id = ?1 ORDER BY id",
             &self.sync.id,
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                ))
-            },
         )?;
         self.grants_of_principal = vec![Vec::new(); self.resources.len()];
         self.grants_of_entitlement = vec![Vec::new(); self.entitlements.len()];
-        for (id, ent, prt, pid, data) in list {
+        for ([id, ent, prt, pid], data) in list {
             let referrer = || format!("grant {id}");
             let entitlement = self
                 .find_entitlement(&ent)
@@ -502,10 +494,7 @@ impl AccessIndex {
 
     /// A resource by type and id.
     pub fn find_resource(&self, resource_type: &str, id: &str) -> Option<ResourceRef> {
-        // The tuple key needs owned strings; lookups are rare enough (per request, not per row) for that.
-        self.resource_ids
-            .get(&(resource_type.to_string(), id.to_string()))
-            .copied()
+        self.resource_ids.get(resource_type)?.get(id).copied()
     }
 
     /// Every resource, in load order.
@@ -543,7 +532,9 @@ impl AccessIndex {
     }
 
     /// Every entitlement, in load order.
-    pub fn entitlements(&self) -> impl ExactSizeIterator<Item = (EntitlementRef, &EntitlementInfo)> {
+    pub fn entitlements(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (EntitlementRef, &EntitlementInfo)> {
         self.entitlements
             .iter()
             .enumerate()
@@ -597,6 +588,9 @@ impl std::fmt::Debug for AccessIndex {
 
 /// Decoding helper shared with the change view: a resource's user status, if it is an account.
 pub(crate) fn decoded_user_status(r: &pb::Resource) -> Option<AccountStatus> {
-    pb::pick::<pb::UserTrait>(&r.annotations)
-        .map(|t| t.status.map_or(AccountStatus::Unspecified, |s| AccountStatus::from_proto(s.status)))
+    pb::pick::<pb::UserTrait>(&r.annotations).map(|t| {
+        t.status.map_or(AccountStatus::Unspecified, |s| {
+            AccountStatus::from_proto(s.status)
+        })
+    })
 }

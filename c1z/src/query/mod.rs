@@ -15,8 +15,8 @@ pub use changes::{
     ChangeKind, EntitlementChange, GrantChange, ResourceChange, SyncChanges, sync_changes,
 };
 pub use index::{
-    AccessIndex, AccountStatus, EntitlementInfo, EntitlementRef, GrantInfo, GrantRef,
-    ResourceInfo, ResourceRef, ResourceTypeInfo, SourceRef, UserInfo,
+    AccessIndex, AccountStatus, EntitlementInfo, EntitlementRef, GrantInfo, GrantRef, ResourceInfo,
+    ResourceRef, ResourceTypeInfo, SourceRef, UserInfo,
 };
 pub use review::{DormantAccess, ReviewFindings, is_privileged};
 pub use search::{MatchQuality, MatchedField, SearchHit, SearchResults};

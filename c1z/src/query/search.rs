@@ -129,9 +129,8 @@ impl AccessIndex {
         resource_type: Option<&str>,
         needle: &str,
     ) -> Result<ResourceRef, C1zError> {
-        let of_type = |r: &ResourceRef| {
-            resource_type.is_none_or(|t| self.resource(*r).resource_type == t)
-        };
+        let of_type =
+            |r: &ResourceRef| resource_type.is_none_or(|t| self.resource(*r).resource_type == t);
         if let Some(t) = resource_type
             && let Some(r) = self.find_resource(t, needle)
         {
@@ -160,11 +159,14 @@ impl AccessIndex {
             [one] => Ok(*one),
             [] => Err(C1zError::NotFound {
                 what: match resource_type {
-                    Some(t) => format!("resource of type {t:?} with id, login, e-mail or name {needle:?}"),
+                    Some(t) => {
+                        format!("resource of type {t:?} with id, login, e-mail or name {needle:?}")
+                    }
                     None => format!("resource with id, login, e-mail or name {needle:?}"),
                 },
                 sync_id: self.sync().id.clone(),
-                hint: "list candidates with `inspect resources -t TYPE`, or search in `explore`".into(),
+                hint: "list candidates with `inspect resources -t TYPE`, or search in `explore`"
+                    .into(),
             }),
             many => Err(C1zError::Ambiguous {
                 what: format!("{needle:?}"),

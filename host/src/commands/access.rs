@@ -88,11 +88,14 @@ fn holders(index: &AccessIndex, args: &InspectArgs) -> anyhow::Result<String> {
     let id = args.entitlement.as_deref().context(
         "inspect holders needs the entitlement: -e ID (list them with `inspect entitlements -t TYPE -r ID`)",
     )?;
-    let entitlement = index.find_entitlement(id).ok_or_else(|| c1z::C1zError::NotFound {
-        what: format!("entitlement {id:?}"),
-        sync_id: index.sync().id.clone(),
-        hint: "list the entitlements of a resource with `inspect entitlements -t TYPE -r ID`".into(),
-    })?;
+    let entitlement = index
+        .find_entitlement(id)
+        .ok_or_else(|| c1z::C1zError::NotFound {
+            what: format!("entitlement {id:?}"),
+            sync_id: index.sync().id.clone(),
+            hint: "list the entitlements of a resource with `inspect entitlements -t TYPE -r ID`"
+                .into(),
+        })?;
     let list = index.holders_of(entitlement);
     let e = index.entitlement(entitlement);
     let r = index.resource(e.resource);

@@ -68,7 +68,10 @@ pub fn route_text(index: &AccessIndex, route: &Route) -> String {
 
 /// `direct`, `group`, or `direct and group`: the kind of holding, for filtering a sheet.
 pub fn how_kind(h: &Holding) -> &'static str {
-    match (h.direct, h.routes.is_empty() && h.missing_sources.is_empty()) {
+    match (
+        h.direct,
+        h.routes.is_empty() && h.missing_sources.is_empty(),
+    ) {
         (true, true) => "direct",
         (true, false) => "direct and group",
         (false, _) => "group",
@@ -80,7 +83,11 @@ pub fn routes_text(index: &AccessIndex, h: &Holding) -> String {
     h.routes
         .iter()
         .map(|r| route_text(index, r))
-        .chain(h.missing_sources.iter().map(|id| format!("{id} (not in the file)")))
+        .chain(
+            h.missing_sources
+                .iter()
+                .map(|id| format!("{id} (not in the file)")),
+        )
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -144,11 +144,7 @@ impl ExplorerProcess {
 
     /// The full URL of `path_and_query`.
     pub fn at(&self, path_and_query: &str) -> String {
-        format!(
-            "{}{}",
-            self.url.trim_end_matches('/'),
-            path_and_query
-        )
+        format!("{}{}", self.url.trim_end_matches('/'), path_and_query)
     }
 }
 
@@ -239,7 +235,10 @@ pub fn group_reach(data: &Dataset) -> GroupReach {
 
 /// Who holds `entitlement` on the repository according to the simulator: display names of the users with that
 /// direct permission or in a group with it, and of those groups.
-pub fn expected_holder_names(data: &Dataset, reach: &GroupReach) -> std::collections::BTreeSet<String> {
+pub fn expected_holder_names(
+    data: &Dataset,
+    reach: &GroupReach,
+) -> std::collections::BTreeSet<String> {
     let ws = data
         .workspaces
         .iter()

@@ -38,7 +38,10 @@ pub async fn page(State(x): State<Shared>, Query(p): Query<BrowseParams>) -> Res
     let (shown, page) = page_of(&list, p.page);
     let is_user = shown.iter().any(|r| index.resource(*r).user.is_some());
     let href = |n: usize| {
-        links::with_query("/browse", &[("type", t.id.as_str()), ("page", &n.to_string())])
+        links::with_query(
+            "/browse",
+            &[("type", t.id.as_str()), ("page", &n.to_string())],
+        )
     };
     let body = html! {
         h1 { (t.name()) " " span.muted { "(" (list.len()) ")" } }

@@ -1,7 +1,9 @@
 //! The changes view: what the latest full sync has that the previous one did not (and what it lost), by name.
 
 use axum::extract::State;
-use c1z::query::{AccessIndex, AccountStatus, ChangeKind, GrantChange, ResourceChange, SyncChanges};
+use c1z::query::{
+    AccessIndex, AccountStatus, ChangeKind, GrantChange, ResourceChange, SyncChanges,
+};
 use maud::{Markup, html};
 
 use super::Shared;

@@ -39,17 +39,15 @@ type Shared = Arc<Explorer>;
 pub async fn run(file: &Path, args: &ExploreArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let explorer = Explorer::load(file, args.sync_id.as_deref())?;
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((
-        Ipv4Addr::LOCALHOST,
-        args.listen_port,
-    )))
-    .await
-    .with_context(|| {
-        format!(
-            "listening on 127.0.0.1:{}; pick another --listen-port, or 0 for a free one",
-            args.listen_port
-        )
-    })?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.listen_port)))
+            .await
+            .with_context(|| {
+                format!(
+                    "listening on 127.0.0.1:{}; pick another --listen-port, or 0 for a free one",
+                    args.listen_port
+                )
+            })?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let url = format!("http://{addr}/");
     eprintln!(
@@ -155,7 +153,10 @@ fn secured(mut r: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r

@@ -23,7 +23,10 @@ pub fn write(sheet: &Sheet<'_>, path: &Path) -> anyhow::Result<u64> {
     let inner = w
         .into_inner()
         .map_err(|e| anyhow::anyhow!("{}: {}", failed(), e.error()))?;
-    let file = inner.into_inner().map_err(|e| e.into_error()).with_context(failed)?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(failed)?;
     file.sync_all().with_context(failed)?;
     Ok(rows)
 }

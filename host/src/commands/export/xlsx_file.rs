@@ -18,11 +18,7 @@ const MAX_WIDTH: usize = 60;
 pub fn write(sheet: &Sheet<'_>, path: &Path) -> anyhow::Result<u64> {
     let columns = sheet.header.len();
     // The filter button takes about three characters of the header cell.
-    let mut widths: Vec<usize> = sheet
-        .header
-        .iter()
-        .map(|h| h.chars().count() + 3)
-        .collect();
+    let mut widths: Vec<usize> = sheet.header.iter().map(|h| h.chars().count() + 3).collect();
     let mut rows = 0u64;
     sheet.for_each_row(&mut |row| {
         for (w, cell) in widths.iter_mut().zip(row) {
