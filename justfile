@@ -20,7 +20,7 @@ bench:
 
 # Explorer page times on the large simulator (reuses target/bench-large.c1z from `just bench`).
 bench-explore:
-    EXPLORE_BENCH_FILE=target/bench-large.c1z cargo bench -p connector-host --bench explore_pages
+    EXPLORE_BENCH_FILE={{justfile_directory()}}/target/bench-large.c1z cargo bench -p connector-host --bench explore_pages
 
 # Formatting and lints, host and guests.
 lint:

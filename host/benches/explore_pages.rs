@@ -1,7 +1,7 @@
 //! Explorer page times on a large file: `cargo bench -p connector-host --bench explore_pages`.
 //!
-//! Syncs the simulator's large scale into a temp file (or uses `EXPLORE_BENCH_FILE`, syncing into it when it is
-//! missing), starts `connector-host
+//! Syncs the simulator's large scale into a temp file (or uses `EXPLORE_BENCH_FILE`, an absolute path since
+//! benches run in `host/`, syncing into it when it is missing), starts `connector-host
 //! explore` on it, picks the heaviest pages (the account with most grants, the biggest workspace and repository,
 //! the most-held entitlement, the review lists, a broad search) and requests each 10 times after a warm-up. Prints
 //! the explorer's start-up time and peak memory, then per page the client-side and server-side (Server-Timing)
@@ -36,7 +36,6 @@ fn large_file(dir: &Path) -> PathBuf {
         .args(["demo", "--scale", "large", "--output"])
         .arg(&out)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .status()
         .expect("running connector-host demo");
     assert!(status.success(), "the large demo sync failed");

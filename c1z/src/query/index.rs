@@ -249,13 +249,16 @@ struct GrantSourcesView {
     sources: Option<pb::GrantSources>,
 }
 
-/// The rows of `sql` (bound to the sync id): `N` text columns, then the data blob.
+/// A stored row: `N` text columns, then the data blob.
+type Row<const N: usize> = ([String; N], Vec<u8>);
+
+/// The rows of `sql` (bound to the sync id).
 fn rows<const N: usize>(
     reader: &C1zReader,
     what: &str,
     sql: &str,
     sync: &str,
-) -> Result<Vec<([String; N], Vec<u8>)>, C1zError> {
+) -> Result<Vec<Row<N>>, C1zError> {
     let ctx = format!("loading {what}");
     let mut stmt = reader.connection().prepare(sql).ctx(&ctx)?;
     stmt.query_map([sync], |r| {

@@ -20,23 +20,39 @@ pub struct ResourceParams {
     pub page: Option<usize>,
 }
 
-impl ResourceParams {
-    /// The resource named, or the error page to answer.
-    pub fn find(&self, index: &AccessIndex) -> Result<ResourceRef, Response> {
-        let (Some(t), Some(id)) = (&self.resource_type, &self.id) else {
-            return Err(layout::error_page(
+/// Why a resource page cannot be shown.
+pub enum NotShown {
+    /// `type` or `id` is missing.
+    NoParams,
+    /// No such resource in the sync.
+    NotInSync,
+}
+
+impl NotShown {
+    /// The error page to answer.
+    pub fn page(self) -> Response {
+        match self {
+            NotShown::NoParams => layout::error_page(
                 StatusCode::BAD_REQUEST,
                 "Which resource?",
                 "This page needs ?type=...&id=...; find the resource with the search instead.",
-            ));
-        };
-        index.find_resource(t, id).ok_or_else(|| {
-            layout::error_page(
+            ),
+            NotShown::NotInSync => layout::error_page(
                 StatusCode::NOT_FOUND,
                 "Not in this sync",
                 "There is no such resource in the sync shown; search for it by name.",
-            )
-        })
+            ),
+        }
+    }
+}
+
+impl ResourceParams {
+    /// The resource named.
+    pub fn find(&self, index: &AccessIndex) -> Result<ResourceRef, NotShown> {
+        let (Some(t), Some(id)) = (&self.resource_type, &self.id) else {
+            return Err(NotShown::NoParams);
+        };
+        index.find_resource(t, id).ok_or(NotShown::NotInSync)
     }
 }
 
@@ -60,7 +76,7 @@ pub async fn page(State(x): State<Shared>, Query(p): Query<ResourceParams>) -> R
     let index = &x.index;
     let r = match p.find(index) {
         Ok(r) => r,
-        Err(page) => return page,
+        Err(why) => return why.page(),
     };
     let res = index.resource(r);
     let children = index.children(r);

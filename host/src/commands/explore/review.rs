@@ -113,7 +113,10 @@ pub async fn overview(State(x): State<Shared>) -> Markup {
     let sections = [Section::Dormant, Section::Privileged, Section::GroupOnly];
     let body = html! {
         h1 { "Access review" }
-        p.muted { "Sync " span.id { (x.index.sync().id) } " of " (x.file.display()) }
+        p.muted {
+            "Sync " span.id { (x.index.sync().id) } " of "
+            (x.file.file_name().map_or(x.file.display().to_string(), |n| n.to_string_lossy().into_owned()))
+        }
         div.cards {
             @for s in sections {
                 a.card.bad[s == Section::Dormant && s.len(&x) > 0].warn[s == Section::Privileged]

@@ -15,7 +15,7 @@ pub async fn page(State(x): State<Shared>, Query(p): Query<ResourceParams>) -> R
     let index = &x.index;
     let r = match p.find(index) {
         Ok(r) => r,
-        Err(page) => return page,
+        Err(why) => return why.page(),
     };
     let res = index.resource(r);
     let access = index.access_of(r);
