@@ -14,19 +14,7 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
     let group_label = format!("through {} (User group)", reach.group_name);
 
     // Table, by id: the repository row says which group it comes through.
-    let out = run_ok(
-        s.dir.path(),
-        &[
-            "inspect",
-            "access",
-            "-f",
-            s.file_arg(),
-            "-t",
-            "user",
-            "-r",
-            &reach.member_uuid,
-        ],
-    );
+    let out = s.cli(&["inspect", "access", "-t", "user", "-r", &reach.member_uuid]);
     let header = out.lines().next().unwrap();
     assert!(
         header.contains(&reach.member_name) && header.contains(&reach.member_login),
@@ -54,36 +42,20 @@ fn access_of_a_group_member_shows_the_repository_through_the_group() {
     );
 
     // The same by login, with ids on request.
-    let by_login = run_ok(
-        s.dir.path(),
-        &[
-            "inspect",
-            "access",
-            "-f",
-            s.file_arg(),
-            "-r",
-            &reach.member_login,
-            "--show-ids",
-        ],
-    );
+    let by_login = s.cli(&["inspect", "access", "-r", &reach.member_login, "--show-ids"]);
     assert!(by_login.contains(&reach.entitlement_id()), "{by_login}");
 
     // JSON: the route names the group's member entitlement and resource.
-    let json: Value = serde_json::from_str(&run_ok(
-        s.dir.path(),
-        &[
-            "inspect",
-            "access",
-            "-f",
-            s.file_arg(),
-            "-t",
-            "user",
-            "-r",
-            &reach.member_uuid,
-            "-o",
-            "json",
-        ],
-    ))
+    let json: Value = serde_json::from_str(&s.cli(&[
+        "inspect",
+        "access",
+        "-t",
+        "user",
+        "-r",
+        &reach.member_uuid,
+        "-o",
+        "json",
+    ]))
     .unwrap();
     assert_eq!(json["principal"]["id"], reach.member_uuid.as_str());
     assert_eq!(json["principal"]["status"], "enabled");
@@ -121,19 +93,10 @@ fn holders_of_a_repository_permission_match_the_simulator() {
     let s = synced_small();
     let data = s.data();
     let reach = group_reach(&data);
-    let expected = expected_holder_names(&data, &reach);
+    let expected: std::collections::BTreeSet<String> =
+        expected_holders(&data, &reach).into_values().collect();
 
-    let out = run_ok(
-        s.dir.path(),
-        &[
-            "inspect",
-            "holders",
-            "-f",
-            s.file_arg(),
-            "-e",
-            &reach.entitlement_id(),
-        ],
-    );
+    let out = s.cli(&["inspect", "holders", "-e", &reach.entitlement_id()]);
     let rows: Vec<Vec<String>> = out
         .lines()
         .skip(2)
@@ -160,19 +123,14 @@ fn holders_of_a_repository_permission_match_the_simulator() {
         ("User group", "direct")
     );
 
-    let json: Value = serde_json::from_str(&run_ok(
-        s.dir.path(),
-        &[
-            "inspect",
-            "holders",
-            "-f",
-            s.file_arg(),
-            "-e",
-            &reach.entitlement_id(),
-            "-o",
-            "json",
-        ],
-    ))
+    let json: Value = serde_json::from_str(&s.cli(&[
+        "inspect",
+        "holders",
+        "-e",
+        &reach.entitlement_id(),
+        "-o",
+        "json",
+    ]))
     .unwrap();
     assert_eq!(json["holders"].as_array().unwrap().len(), rows.len());
     assert_eq!(json["entitlement"]["slug"], reach.permission.as_str());
@@ -193,10 +151,7 @@ fn a_closed_account_shows_its_status_and_unknown_principals_say_what_to_do() {
                     .any(|w| w.members.iter().any(|m| m.user == u.uuid))
         })
         .expect("the small data set has a closed member");
-    let out = run_ok(
-        s.dir.path(),
-        &["inspect", "access", "-f", s.file_arg(), "-r", &closed.uuid],
-    );
+    let out = s.cli(&["inspect", "access", "-r", &closed.uuid]);
     assert!(
         out.lines().next().unwrap().contains("account deleted"),
         "{out}"
@@ -206,30 +161,18 @@ fn a_closed_account_shows_its_status_and_unknown_principals_say_what_to_do() {
         "a closed member still holds workspace membership:\n{out}"
     );
 
-    let r = run(
-        s.dir.path(),
-        &[
-            "inspect",
-            "access",
-            "-f",
-            s.file_arg(),
-            "-t",
-            "user",
-            "-r",
-            "nobody-at-all",
-        ],
-    );
+    let r = s.cli_run(&["inspect", "access", "-t", "user", "-r", "nobody-at-all"]);
     assert!(!r.ok);
     assert!(
         r.stderr.contains("nobody-at-all") && r.stderr.contains("inspect resources"),
         "{}",
         r.stderr
     );
-    let r = run(s.dir.path(), &["inspect", "holders", "-f", s.file_arg()]);
+    let r = s.cli_run(&["inspect", "holders"]);
     assert!(!r.ok);
     assert!(r.stderr.contains("-e ID"), "{}", r.stderr);
 
     // The existing views are unchanged by the new ones.
-    let grants = run_ok(s.dir.path(), &["inspect", "grants", "-f", s.file_arg()]);
+    let grants = s.cli(&["inspect", "grants"]);
     assert!(grants.starts_with("ID "), "{grants}");
 }

@@ -146,8 +146,7 @@ impl Drop for Browser {
 
 /// Principal ids holding `entitlement` in the file's latest sync, read with SQL.
 fn holders_in_file(file: &Path, entitlement: &str) -> BTreeSet<String> {
-    let reader = c1z::C1zReader::open(file).unwrap();
-    let sync = reader.latest_full_sync().unwrap().unwrap().id;
+    let (reader, sync) = latest_sync(file);
     let mut stmt = reader
         .connection()
         .prepare("SELECT principal_resource_id FROM v1_grants WHERE sync_id = ?1 AND entitlement_id = ?2")

@@ -42,41 +42,6 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The ids of the principals holding the reach's entitlement, from the simulator's data.
-fn expected_holder_ids(
-    data: &bitbucket_simulator::Dataset,
-    reach: &GroupReach,
-) -> BTreeSet<String> {
-    let ws = data
-        .workspaces
-        .iter()
-        .find(|w| w.uuid == reach.workspace_uuid)
-        .unwrap();
-    let repo = ws
-        .repositories
-        .iter()
-        .find(|r| r.uuid == reach.repo_uuid)
-        .unwrap();
-    let mut ids = BTreeSet::new();
-    for up in repo
-        .user_perms
-        .iter()
-        .filter(|p| p.permission == reach.permission)
-    {
-        ids.insert(up.principal.clone());
-    }
-    for gp in repo
-        .group_perms
-        .iter()
-        .filter(|p| p.permission == reach.permission)
-    {
-        ids.insert(format!("{}:{}", ws.uuid, gp.principal));
-        let g = ws.groups.iter().find(|g| g.slug == gp.principal).unwrap();
-        ids.extend(g.members.iter().cloned());
-    }
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_show_what_the_simulator_holds_and_print_their_times() {
     let s = synced_small();
@@ -122,7 +87,7 @@ async fn pages_show_what_the_simulator_holds_and_print_their_times() {
     let shown: BTreeSet<String> = table_attrs(&repo, &marker, "data-principal")
         .into_iter()
         .collect();
-    assert_eq!(shown, expected_holder_ids(&data, &reach));
+    assert_eq!(shown, expected_holders(&data, &reach).into_keys().collect());
     assert!(repo.contains(&reach.repo_name));
 
     // The account page says the permission comes through the group.
@@ -290,16 +255,7 @@ async fn changes_show_a_grant_made_between_two_syncs() {
     let s = synced_small();
     let data = s.data();
     let reach = group_reach(&data);
-    let ws = data
-        .workspaces
-        .iter()
-        .find(|w| w.uuid == reach.workspace_uuid)
-        .unwrap();
-    let repo = ws
-        .repositories
-        .iter()
-        .find(|r| r.uuid == reach.repo_uuid)
-        .unwrap();
+    let (ws, repo) = (reach.workspace(&data), reach.repository(&data));
     // A member with no access to the repository at all, directly or through a group.
     let in_group_with_perm = |u: &str| {
         repo.group_perms.iter().any(|gp| {

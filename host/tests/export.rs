@@ -43,8 +43,7 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 
 /// Counts in the file itself: users, entitlements, grants to users.
 fn file_counts(file: &Path) -> (usize, usize, usize) {
-    let reader = c1z::C1zReader::open(file).unwrap();
-    let sync = reader.latest_full_sync().unwrap().unwrap().id;
+    let (reader, sync) = latest_sync(file);
     let count = |sql: &str| -> usize {
         reader
             .connection()
@@ -65,17 +64,7 @@ fn csv_round_trips_with_batons_header_and_rows() {
     let s = synced_small();
     let data = s.data();
     let out = s.dir.path().join("sync.csv");
-    let printed = run_ok(
-        s.dir.path(),
-        &[
-            "export",
-            "csv",
-            "-f",
-            s.file_arg(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let printed = s.cli(&["export", "csv", "--out", out.to_str().unwrap()]);
     let (header, rows) = read_csv(&out);
     assert_eq!(header, BATON_HEADER);
     assert!(printed.contains(&rows.len().to_string()), "{printed}");
@@ -143,19 +132,14 @@ fn review_csv_has_one_row_per_grant_with_how_it_is_held() {
     let s = synced_small();
     let reach = group_reach(&s.data());
     let out = s.dir.path().join("review.csv");
-    run_ok(
-        s.dir.path(),
-        &[
-            "export",
-            "csv",
-            "--layout",
-            "review",
-            "-f",
-            s.file_arg(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    s.cli(&[
+        "export",
+        "csv",
+        "--layout",
+        "review",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let (header, rows) = read_csv(&out);
     assert_eq!(
         header[..5],
@@ -168,8 +152,7 @@ fn review_csv_has_one_row_per_grant_with_how_it_is_held() {
         ]
     );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let reader = c1z::C1zReader::open(&s.file).unwrap();
-    let sync = reader.latest_full_sync().unwrap().unwrap().id;
+    let (reader, sync) = latest_sync(&s.file);
     assert_eq!(
         rows.len() as u64,
         reader
@@ -205,28 +188,8 @@ fn xlsx_opens_with_the_same_rows_a_frozen_header_filters_and_widths() {
     let s = synced_small();
     let xlsx = s.dir.path().join("sync.xlsx");
     let csv_path = s.dir.path().join("sync.csv");
-    run_ok(
-        s.dir.path(),
-        &[
-            "export",
-            "xlsx",
-            "-f",
-            s.file_arg(),
-            "--out",
-            xlsx.to_str().unwrap(),
-        ],
-    );
-    run_ok(
-        s.dir.path(),
-        &[
-            "export",
-            "csv",
-            "-f",
-            s.file_arg(),
-            "--out",
-            csv_path.to_str().unwrap(),
-        ],
-    );
+    s.cli(&["export", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    s.cli(&["export", "csv", "--out", csv_path.to_str().unwrap()]);
     assert!(!s.dir.path().join("sync.xlsx.tmp").exists());
     let (_, csv_rows) = read_csv(&csv_path);
 

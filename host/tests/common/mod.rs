@@ -66,6 +66,16 @@ impl Synced {
         self.file.to_str().expect("utf-8 temp path")
     }
 
+    /// Runs the binary with `args` and `-f` the file; fails the test when it fails.
+    pub fn cli(&self, args: &[&str]) -> String {
+        run_ok(self.dir.path(), &[args, &["-f", self.file_arg()]].concat())
+    }
+
+    /// Runs the binary with `args` and `-f` the file.
+    pub fn cli_run(&self, args: &[&str]) -> Run {
+        run(self.dir.path(), &[args, &["-f", self.file_arg()]].concat())
+    }
+
     /// Syncs the simulator (again) into the file.
     pub fn sync(&self) {
         let c = self.sim.credentials();
@@ -155,6 +165,13 @@ impl Drop for ExplorerProcess {
     }
 }
 
+/// A reader of the file and its latest full sync's id, for checking views against the file itself.
+pub fn latest_sync(file: &Path) -> (c1z::C1zReader, String) {
+    let reader = c1z::C1zReader::open(file).unwrap();
+    let sync = reader.latest_full_sync().unwrap().unwrap().id;
+    (reader, sync)
+}
+
 /// Percent-encodes a query value the way the explorer's links do.
 pub fn q(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
@@ -184,6 +201,23 @@ impl GroupReach {
     /// `repository:<project id>:<repo uuid>`.
     pub fn repository_id(&self) -> String {
         format!("{}:{}", self.project_id, self.repo_uuid)
+    }
+
+    /// The workspace in the simulator's data.
+    pub fn workspace<'a>(&self, data: &'a Dataset) -> &'a bitbucket_simulator::data::Workspace {
+        data.workspaces
+            .iter()
+            .find(|w| w.uuid == self.workspace_uuid)
+            .unwrap()
+    }
+
+    /// The repository in the simulator's data.
+    pub fn repository<'a>(&self, data: &'a Dataset) -> &'a bitbucket_simulator::data::Repository {
+        self.workspace(data)
+            .repositories
+            .iter()
+            .find(|r| r.uuid == self.repo_uuid)
+            .unwrap()
     }
 
     /// The repository entitlement granted through the group.
@@ -233,29 +267,27 @@ pub fn group_reach(data: &Dataset) -> GroupReach {
     panic!("the simulator's data has no group permission reaching a member");
 }
 
-/// Who holds `entitlement` on the repository according to the simulator: display names of the users with that
-/// direct permission or in a group with it, and of those groups.
-pub fn expected_holder_names(
+/// Who holds the reach's entitlement according to the simulator: principal id → display name, for the users
+/// with that direct permission, the groups with it, and their members.
+pub fn expected_holders(
     data: &Dataset,
     reach: &GroupReach,
-) -> std::collections::BTreeSet<String> {
-    let ws = data
-        .workspaces
-        .iter()
-        .find(|w| w.uuid == reach.workspace_uuid)
-        .unwrap();
-    let repo = ws
-        .repositories
-        .iter()
-        .find(|r| r.uuid == reach.repo_uuid)
-        .unwrap();
-    let mut names = std::collections::BTreeSet::new();
+) -> std::collections::BTreeMap<String, String> {
+    let ws = reach.workspace(data);
+    let repo = reach.repository(data);
+    let mut holders = std::collections::BTreeMap::new();
+    let user = |uuid: &str| {
+        (
+            uuid.to_string(),
+            data.user(uuid).unwrap().display_name.clone(),
+        )
+    };
     for up in repo
         .user_perms
         .iter()
         .filter(|p| p.permission == reach.permission)
     {
-        names.insert(data.user(&up.principal).unwrap().display_name.clone());
+        holders.extend([user(&up.principal)]);
     }
     for gp in repo
         .group_perms
@@ -263,10 +295,8 @@ pub fn expected_holder_names(
         .filter(|p| p.permission == reach.permission)
     {
         let g = ws.groups.iter().find(|g| g.slug == gp.principal).unwrap();
-        names.insert(g.name.clone());
-        for m in &g.members {
-            names.insert(data.user(m).unwrap().display_name.clone());
-        }
+        holders.insert(format!("{}:{}", ws.uuid, g.slug), g.name.clone());
+        holders.extend(g.members.iter().map(|m| user(m)));
     }
-    names
+    holders
 }
