@@ -18,6 +18,10 @@ bench:
     cargo bench -p c1z --bench write_grants
     cargo run --release -- demo --scale large --output target/bench-large.c1z
 
+# Explorer page times on the large simulator (reuses target/bench-large.c1z from `just bench`).
+bench-explore:
+    EXPLORE_BENCH_FILE={{justfile_directory()}}/target/bench-large.c1z cargo bench -p connector-host --bench explore_pages
+
 # Formatting and lints, host and guests.
 lint:
     cargo fmt --all -- --check

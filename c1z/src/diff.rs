@@ -54,16 +54,21 @@ pub fn compare(old: &BTreeMap<String, Vec<u8>>, new: &BTreeMap<String, Vec<u8>>)
     c
 }
 
-/// Diffs the latest finished full sync against the previous one.
-pub fn diff(reader: &C1zReader) -> Result<SyncDiff, C1zError> {
+/// The ids of the latest finished full sync and the previous one, which a diff compares.
+pub fn latest_and_previous(reader: &C1zReader) -> Result<(String, String), C1zError> {
     let syncs = reader.finished_full_syncs()?;
-    if syncs.len() < 2 {
-        return Err(C1zError::NotEnoughSyncs {
+    match syncs.as_slice() {
+        [latest, previous, ..] => Ok((latest.id.clone(), previous.id.clone())),
+        _ => Err(C1zError::NotEnoughSyncs {
             path: reader.path().to_path_buf(),
             found: syncs.len(),
-        });
+        }),
     }
-    let (new, old) = (&syncs[0].id, &syncs[1].id);
+}
+
+/// Diffs the latest finished full sync against the previous one.
+pub fn diff(reader: &C1zReader) -> Result<SyncDiff, C1zError> {
+    let (new, old) = &latest_and_previous(reader)?;
     let part = |t| -> Result<Changes, C1zError> {
         Ok(compare(&reader.rows(t, old)?, &reader.rows(t, new)?))
     };

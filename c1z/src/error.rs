@@ -147,6 +147,24 @@ pub enum C1zError {
     /// A command needs a filter that was not given.
     #[error("{0}")]
     BadFilter(String),
+    /// An object asked for by a query is not in the sync.
+    #[error("there is no {what} in sync {sync_id}; {hint}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+        /// The sync searched.
+        sync_id: String,
+        /// What to do instead.
+        hint: String,
+    },
+    /// A name given to a query matches several objects.
+    #[error("{what} matches several resources ({}); give the id with -t TYPE -r ID", candidates.join("; "))]
+    Ambiguous {
+        /// The name given.
+        what: String,
+        /// Some of the matches, as `type id (name)`.
+        candidates: Vec<String>,
+    },
 }
 
 impl C1zError {

@@ -1,4 +1,5 @@
-//! Baton .c1z files (format v1): protobuf messages, the sync store (writer), the reader, inspection and diff.
+//! Baton .c1z files (format v1): protobuf messages, the sync store (writer), the reader, inspection and diff, and
+//! typed access-review queries (`query`).
 
 pub mod diff;
 pub mod edit;
@@ -8,6 +9,7 @@ pub mod inspect;
 pub mod json;
 pub mod ksuid;
 pub mod pb;
+pub mod query;
 pub mod reader;
 pub mod schema;
 pub mod store;

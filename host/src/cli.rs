@@ -32,6 +32,10 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Print per resource type whether the connector syncs and provisions it (baton_capabilities.json).
     Capabilities(CapabilitiesArgs),
+    /// Write the --file's latest sync as a spreadsheet: baton's `export csv|xlsx` columns, or a review sheet.
+    Export(ExportArgs),
+    /// Browse the --file in a local, read-only web explorer on 127.0.0.1 (access, holders, review, changes).
+    Explore(ExploreArgs),
 }
 
 /// Flags shared by every command.
@@ -264,6 +268,60 @@ pub struct InspectArgs {
         default_value = "table"
     )]
     pub output: OutputFormat,
+    /// `access` and `holders`: add the ids beside the names in tables (JSON always has them).
+    #[arg(long = "show-ids", env = "BATON_SHOW_IDS")]
+    pub show_ids: bool,
+}
+
+/// `export` flags.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Spreadsheet format.
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    /// Where to write it; `sync.csv` or `sync.xlsx` by default, as baton's export.
+    #[arg(long, env = "BATON_OUT")]
+    pub out: Option<PathBuf>,
+    /// Columns and rows: baton's export (Identity, Entitlement and Grant rows), or one row per principal and
+    /// entitlement with how it is held and the account status.
+    #[arg(long, env = "BATON_LAYOUT", value_enum, default_value = "baton")]
+    pub layout: ExportLayout,
+    /// A specific sync id instead of the latest finished full sync.
+    #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
+    pub sync_id: Option<String>,
+}
+
+/// Spreadsheet formats of `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+/// Row layouts of `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportLayout {
+    /// Exactly the columns and rows of `baton export`, for sheets and uploads made for baton.
+    Baton,
+    /// One row per principal and entitlement: how it is held (direct or through which groups), account status,
+    /// privileged or not.
+    Review,
+}
+
+/// `explore` flags.
+#[derive(Args)]
+pub struct ExploreArgs {
+    /// Port on 127.0.0.1 to listen on; 0 picks a free one.
+    #[arg(long, env = "BATON_LISTEN_PORT", default_value_t = 0)]
+    pub listen_port: u16,
+    /// Open the explorer in the default web browser once it listens.
+    #[arg(long, env = "BATON_OPEN_BROWSER")]
+    pub open_browser: bool,
+    /// A specific sync id instead of the latest finished full sync.
+    #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
+    pub sync_id: Option<String>,
 }
 
 /// `grant` flags.
@@ -336,6 +394,10 @@ pub enum InspectWhat {
     Syncs,
     /// Changes between the latest and the previous full sync.
     Diff,
+    /// Everything a principal (-t TYPE -r ID; -r also takes a login, e-mail or unique name) holds, and how.
+    Access,
+    /// Everyone holding an entitlement (-e ID), and how.
+    Holders,
 }
 
 /// Output formats of `inspect`, `grant`, `revoke` and `capabilities`.

@@ -106,6 +106,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo(demo)) => {
             print(&commands::demo::run(args, demo).await?)?;
         }
+        Some(Command::Export(export)) => {
+            let report = commands::export::run(&args.file, export)?;
+            print!("{}", commands::export::summary(&report));
+        }
+        Some(Command::Explore(explore)) => {
+            commands::explore::run(&args.file, explore).await?;
+        }
     }
     Ok(())
 }

@@ -55,7 +55,10 @@ pub async fn run(global: &GlobalArgs, demo: &DemoArgs) -> anyhow::Result<String>
         "{}\nThe simulator saw {} requests.\n\nLook inside with:\n  \
          cargo run --release -- inspect resources -f {file}\n  \
          cargo run --release -- inspect grants -f {file} -t repository\n  \
-         cargo run --release -- inspect stats -f {file}\n",
+         cargo run --release -- inspect stats -f {file}\n\n\
+         Review it with:\n  \
+         cargo run --release -- explore -f {file} --open-browser\n  \
+         cargo run --release -- export xlsx -f {file} --out review.xlsx --layout review\n",
         super::sync::summary(&outcome),
         simulator.request_log().total,
     ))

@@ -6,6 +6,8 @@ use c1z::inspect::{InspectCommand, InspectFilter, OutputFormat as C1zFormat, ins
 /// Renders the requested view of `file`.
 pub fn run(file: &std::path::Path, args: &InspectArgs) -> anyhow::Result<String> {
     let command = match args.what {
+        // Effective access is a query of its own, with names beside ids.
+        InspectWhat::Access | InspectWhat::Holders => return super::access::run(file, args),
         InspectWhat::ResourceTypes => InspectCommand::ResourceTypes,
         InspectWhat::Resources => InspectCommand::Resources,
         InspectWhat::Entitlements => InspectCommand::Entitlements,

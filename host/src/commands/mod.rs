@@ -1,10 +1,14 @@
 //! What each subcommand does; `main.rs` only parses flags and dispatches here.
 
+pub mod access;
 pub mod capabilities;
 pub mod demo;
 pub mod grant_id;
+pub mod explore;
+pub mod export;
 pub mod inspect;
 pub mod interrupt;
 pub mod output;
 pub mod provision;
 pub mod sync;
+pub mod wording;

@@ -1,4 +1,5 @@
 //! Helpers of the tests that run the `connector-host` binary.
+#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
