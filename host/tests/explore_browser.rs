@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use review_support::*;
 use fantoccini::{Client, ClientBuilder, Locator};
+use review_support::*;
 use serde_json::json;
 
 const INSTALL: &str = "install them with `apt-get install -y chromium chromium-driver` (Debian), or point \

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use c1z::pb::{self, Annotation};
-use review_support::*;
 use reqwest::StatusCode;
+use review_support::*;
 
 async fn get(url: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
     let r = reqwest::get(url)

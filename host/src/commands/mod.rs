@@ -3,9 +3,9 @@
 pub mod access;
 pub mod capabilities;
 pub mod demo;
-pub mod grant_id;
 pub mod explore;
 pub mod export;
+pub mod grant_id;
 pub mod inspect;
 pub mod interrupt;
 pub mod output;
