@@ -1,5 +1,5 @@
-//! Bitbucket credentials and the [`Authenticator`] that turns them into `Authorization` headers,
-//! including OAuth 2.0 client-credentials tokens fetched, cached and refreshed host-side.
+//! Credentials of a service and the [`Authenticator`] that turns them into `Authorization`
+//! headers, including OAuth 2.0 client-credentials tokens fetched, cached and refreshed host-side.
 
 use std::time::Duration;
 
@@ -12,27 +12,24 @@ use url::Url;
 use crate::secrets::Secret;
 use crate::transport::{Failure, FailureKind, ProxySettings, error_chain};
 
-/// The real Bitbucket Cloud OAuth token endpoint.
-pub const BITBUCKET_TOKEN_URL: &str = "https://bitbucket.org/site/oauth2/access_token";
-
 /// Largest token-endpoint response read; real ones are a few hundred bytes.
 const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Longest time a token is refreshed ahead of its expiry.
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// A credential for the Bitbucket API. `Debug` never prints the secret parts.
+/// A credential for a service's API. `Debug` never prints the secret parts.
 #[derive(Clone, Debug)]
 pub enum Credential {
     /// `Authorization: Basic base64(username:password)` (API token with the account e-mail, or a
     /// legacy app password).
     Basic {
-        /// Atlassian account e-mail (API tokens) or Bitbucket username (app passwords).
+        /// The user name (for some services an account e-mail).
         username: String,
-        /// The API token or app password.
+        /// The password or API token.
         password: Secret,
     },
-    /// `Authorization: Bearer <token>` (workspace, project or repository access token).
+    /// `Authorization: Bearer <token>` (an access token or API key).
     Bearer(Secret),
     /// An OAuth consumer using the client-credentials grant; the host fetches bearer tokens.
     OAuthClientCredentials {
@@ -40,7 +37,7 @@ pub enum Credential {
         key: String,
         /// The consumer's secret.
         secret: Secret,
-        /// The token endpoint (see [`default_token_url`]).
+        /// The token endpoint.
         token_url: Url,
     },
 }
@@ -54,30 +51,6 @@ impl Credential {
             Credential::OAuthClientCredentials { .. } => "oauth",
         }
     }
-}
-
-/// The OAuth token endpoint for an API base URL: bitbucket.org for the real API, else
-/// `<base-url>/site/oauth2/access_token` (where the loopback simulator serves it).
-pub fn default_token_url(base_url: &Url) -> Url {
-    if is_real_bitbucket(base_url) {
-        return Url::parse(BITBUCKET_TOKEN_URL).expect("constant URL parses");
-    }
-    let mut url = base_url.clone();
-    let path = format!(
-        "{}/site/oauth2/access_token",
-        base_url.path().trim_end_matches('/')
-    );
-    url.set_path(&path);
-    url.set_query(None);
-    url.set_fragment(None);
-    url
-}
-
-/// Whether `url` is the real Bitbucket Cloud API (`https://api.bitbucket.org`).
-pub fn is_real_bitbucket(url: &Url) -> bool {
-    url.scheme() == "https"
-        && url.host_str().map(|h| h.trim_end_matches('.')) == Some("api.bitbucket.org")
-        && url.port_or_known_default() == Some(443)
 }
 
 /// Why no `Authorization` header could be produced. Messages never contain the secret.
@@ -97,7 +70,7 @@ pub enum AuthError {
     },
     /// The token endpoint is rate limiting or failing (429, 5xx); worth retrying later.
     #[error(
-        "the OAuth token endpoint {url} is unavailable (HTTP {status}); retry later or check Bitbucket's status page"
+        "the OAuth token endpoint {url} is unavailable (HTTP {status}); retry later or check the service's status page"
     )]
     TokenUnavailable {
         /// The token endpoint.
@@ -117,7 +90,7 @@ pub enum AuthError {
     },
     /// The token endpoint's answer was not a usable token.
     #[error(
-        "the OAuth token endpoint {url} sent an unusable answer: {reason}; check that the token URL is Bitbucket's"
+        "the OAuth token endpoint {url} sent an unusable answer: {reason}; check the OAuth token URL"
     )]
     TokenMalformed {
         /// The token endpoint.

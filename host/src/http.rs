@@ -22,9 +22,6 @@ use crate::credentials::{AuthError, Authenticator, Credential};
 use crate::transport::{self, ClientError, Failure, FailureKind, NetworkSettings};
 use stats::{StatsRecorder, endpoint_label};
 
-/// The real Bitbucket Cloud API.
-pub const BITBUCKET_API_URL: &str = "https://api.bitbucket.org";
-
 /// Headers the guest may not set: credentials and routing belong to the host.
 const DENIED_HEADERS: &[&str] = &[
     "authorization",
@@ -48,8 +45,8 @@ const HOP_BY_HOP_HEADERS: &[&str] = &[
 /// Settings of the HTTP capability.
 #[derive(Clone, Debug)]
 pub struct HttpSettings {
-    /// The API's base URL; its origin defines the allow-list.
-    pub base_url: Url,
+    /// URLs whose origins the guest may reach (its component's declared origins, resolved).
+    pub origins: Vec<Url>,
     /// Largest response body accepted (default 32 MiB).
     pub max_response_bytes: usize,
     /// Time allowed for one attempt, from sending to the end of the body.
@@ -70,10 +67,16 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// Defaults for `base_url`: 32 MiB bodies, 60 s per attempt, 8 retries, 500 ms → 30 s backoff, 10 min total wait.
+    /// Defaults for one service at `base_url`: 32 MiB bodies, 60 s per attempt, 8 retries,
+    /// 500 ms → 30 s backoff, 10 min total wait.
     pub fn for_base_url(base_url: Url) -> Self {
+        Self::for_origins(vec![base_url])
+    }
+
+    /// Defaults for a guest that may reach the origins of `origins`.
+    pub fn for_origins(origins: Vec<Url>) -> Self {
         Self {
-            base_url,
+            origins,
             max_response_bytes: 32 << 20,
             request_timeout: Duration::from_secs(60),
             max_retries: 8,
@@ -87,8 +90,9 @@ impl HttpSettings {
 }
 
 impl Default for HttpSettings {
+    /// Nothing reachable: a guest that only declares itself.
     fn default() -> Self {
-        Self::for_base_url(Url::parse(BITBUCKET_API_URL).expect("constant URL parses"))
+        Self::for_origins(Vec::new())
     }
 }
 
@@ -210,19 +214,19 @@ impl HttpError {
 /// Why the capability could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpSetupError {
-    /// The base URL cannot define an allow-list.
-    #[error("bad base URL {url}: {reason}")]
+    /// A declared origin cannot be allowed.
+    #[error("bad service URL {url}: {reason}")]
     BaseUrl {
-        /// The base URL without user info.
+        /// The URL without user info.
         url: String,
         /// What is wrong with it.
         reason: AllowListError,
     },
-    /// The OAuth token URL lies outside the allow-list (or uses plain http to a remote host).
+    /// The OAuth token URL would send the client secret in clear text or with user info.
     #[error(
-        "the OAuth token URL {0} is not reachable under the base URL's allow-list ({1}); use https://bitbucket.org/site/oauth2/access_token with the real API, or <base-url>/site/oauth2/access_token"
+        "the OAuth token URL {0} cannot be used: it must be https (plain http only to 127.0.0.1, localhost or [::1]) and carry no user name or password"
     )]
-    TokenUrl(String, String),
+    TokenUrl(String),
     /// The HTTP client could not be built (extra roots, TLS setup).
     #[error(transparent)]
     Client(#[from] ClientError),
@@ -295,25 +299,27 @@ impl HttpCapability {
         settings: HttpSettings,
         credential: Option<Credential>,
     ) -> Result<Self, HttpSetupError> {
-        let mut shown = settings.base_url.clone();
-        let _ = shown.set_username("");
-        let _ = shown.set_password(None);
-        let allow = AllowList::for_base_url(&settings.base_url).map_err(|reason| {
-            HttpSetupError::BaseUrl {
-                url: shown.to_string(),
-                reason,
-            }
-        })?;
-        if let Some(Credential::OAuthClientCredentials { token_url, .. }) = &credential
-            && !allow.allows(token_url)
-        {
-            let mut shown = token_url.clone();
+        let shown = |url: &Url| {
+            let mut shown = url.clone();
             let _ = shown.set_username("");
             let _ = shown.set_password(None);
-            return Err(HttpSetupError::TokenUrl(
-                shown.to_string(),
-                allow.to_string(),
-            ));
+            shown.to_string()
+        };
+        let allow = AllowList::for_origins(&settings.origins).map_err(|reason| {
+            let url = settings
+                .origins
+                .iter()
+                .find(|u| AllowList::for_base_url(u).is_err())
+                .map(shown)
+                .unwrap_or_default();
+            HttpSetupError::BaseUrl { url, reason }
+        })?;
+        // The token endpoint is the host's to call, not the guest's: it need not be an allowed
+        // origin, but the client secret must not travel in clear text.
+        if let Some(Credential::OAuthClientCredentials { token_url, .. }) = &credential
+            && AllowList::for_base_url(token_url).is_err()
+        {
+            return Err(HttpSetupError::TokenUrl(shown(token_url)));
         }
         let client = transport::client(
             &settings.network,

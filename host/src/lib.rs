@@ -3,13 +3,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod component;
 pub mod config;
 pub mod credentials;
 pub mod embedded;
 pub mod http;
+pub mod operations;
 pub mod progress;
 pub mod runtime;
 pub mod secrets;
-pub mod settings;
 pub mod sync;
 pub mod transport;

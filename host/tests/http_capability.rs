@@ -475,7 +475,7 @@ fn oauth(base: &Url, secret: &str) -> Credential {
     Credential::OAuthClientCredentials {
         key: "consumer-key".into(),
         secret: Secret::new(secret),
-        token_url: connector_host::credentials::default_token_url(base),
+        token_url: base.join("/site/oauth2/access_token").unwrap(),
     }
 }
 

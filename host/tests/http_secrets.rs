@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use connector_host::credentials::{Credential, default_token_url};
+use connector_host::credentials::Credential;
 use connector_host::secrets::{Secret, SecretError};
 use url::Url;
 
@@ -107,23 +107,4 @@ fn secret_and_credential_debug_are_redacted() {
     };
     assert_eq!(o.kind(), "oauth");
     assert!(!format!("{o:?}").contains("hunter2"));
-}
-
-#[test]
-fn token_url_defaults_follow_the_base_url() {
-    let real = Url::parse("https://api.bitbucket.org").unwrap();
-    assert_eq!(
-        default_token_url(&real).as_str(),
-        "https://bitbucket.org/site/oauth2/access_token"
-    );
-    let sim = Url::parse("http://127.0.0.1:8123/").unwrap();
-    assert_eq!(
-        default_token_url(&sim).as_str(),
-        "http://127.0.0.1:8123/site/oauth2/access_token"
-    );
-    let prefixed = Url::parse("http://127.0.0.1:8123/bb/?x=1").unwrap();
-    assert_eq!(
-        default_token_url(&prefixed).as_str(),
-        "http://127.0.0.1:8123/bb/site/oauth2/access_token"
-    );
 }

@@ -166,7 +166,7 @@ fn a_rerun_without_the_workspace_filter_starts_a_new_sync_and_says_why() {
     assert!(out.status.success(), "{}", text(&out));
     let log = stderr(&out);
     assert!(
-        log.contains("not resuming the interrupted sync: it covers another scope (workspaces \"acme\" → \"\")")
+        log.contains("not resuming the interrupted sync: it covers another scope (workspaces \"acme\" → unset)")
             && log.contains("starting a new sync instead"),
         "the log says why the interrupted sync was not resumed:\n{log}"
     );

@@ -142,6 +142,8 @@ fn the_oauth_token_is_fetched_through_the_proxy_too() {
             &c.oauth_key,
             "--consumer-secret",
             &c.oauth_secret,
+            "--oauth-token-url",
+            &format!("{API}/site/oauth2/access_token"),
             "-f",
             "out.c1z",
         ],

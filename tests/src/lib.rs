@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use connector_host::cli;
 use connector_host::http::{HttpCapability, HttpSettings};
+use connector_host::operations::{self, RunSettings, SyncOutcome, SyncRequest};
 use connector_host::runtime::{Limits, Plugin, Runtime};
 use tokio::net::TcpListener;
 
@@ -44,6 +46,31 @@ pub fn load(path: &str) -> Plugin {
 pub fn shared_runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| Runtime::new().expect("runtime"))
+}
+
+/// The settings of a run from a command line (`argv[0]` first), as the binary builds them.
+pub async fn settings_from_argv(
+    argv: &[&str],
+) -> anyhow::Result<(RunSettings, std::path::PathBuf)> {
+    let argv = argv.iter().map(std::ffi::OsString::from).collect();
+    let inv = match cli::parse_from(shared_runtime(), argv).await {
+        Ok(inv) => inv,
+        Err(failure) => anyhow::bail!("the flags do not parse: {}", failure.error),
+    };
+    let run = match &inv.cli.command {
+        None => &inv.cli.sync.run,
+        Some(cli::Command::Sync(a)) => &a.run,
+        Some(_) => anyhow::bail!("not a sync command line"),
+    };
+    let file = run.file.file.clone();
+    Ok((inv.run_settings(&run.limits, true)?, file))
+}
+
+/// Syncs as `connector-host ARGV` does, into its `-f` file, without progress output.
+pub async fn sync_argv(argv: &[&str]) -> anyhow::Result<SyncOutcome> {
+    let (settings, file) = settings_from_argv(argv).await?;
+    let events = connector_host::sync::NoEvents;
+    Ok(operations::sync(&settings, SyncRequest::into_file(file), &events).await?)
 }
 
 /// An HTTP capability allowed to reach only `base` (no credential).

@@ -1,4 +1,5 @@
-//! End-to-end: the embedded Bitbucket component, run by the real host (`sync_to`), against the
+//! End-to-end: the embedded Bitbucket component, run by the real host (`operations::sync` with
+//! settings from a command line), against the
 //! Bitbucket simulator. The synced file must equal the simulator's ground truth exactly, the
 //! request count must follow the formula of docs/bitbucket-model.md ("Request plan"), and
 //! credentials, filters, rate limits and server faults must behave as documented.
@@ -14,10 +15,7 @@ use bitbucket_simulator::data::Dataset;
 use bitbucket_simulator::plan::{PlanOptions, documented_requests};
 use bitbucket_simulator::truth::{self, GroundTruth};
 use bitbucket_simulator::{RateLimit, Scale, Simulator, SimulatorConfig, View};
-use clap::Parser;
-use connector_host::cli::{Cli, GlobalArgs};
-use connector_host::commands::sync::{SyncOutcome, sync_to};
-use connector_host::progress::Progress;
+use connector_host::operations::SyncOutcome;
 use connector_tests::contents;
 
 // ---- running a sync ----
@@ -36,7 +34,7 @@ fn assert_clean_env() {
 }
 
 /// Flags of a run against `sim`, writing `file`: `creds` and `extra` are appended.
-fn args(sim: &Simulator, file: &Path, creds: &[&str], extra: &[&str]) -> GlobalArgs {
+fn args(sim: &Simulator, file: &Path, creds: &[&str], extra: &[&str]) -> Vec<String> {
     assert_clean_env();
     let base = sim.base_url();
     let file = file.to_str().expect("utf-8 path");
@@ -54,7 +52,7 @@ fn args(sim: &Simulator, file: &Path, creds: &[&str], extra: &[&str]) -> GlobalA
     ];
     argv.extend_from_slice(creds);
     argv.extend_from_slice(extra);
-    Cli::try_parse_from(argv).expect("flags parse").global
+    argv.into_iter().map(String::from).collect()
 }
 
 /// Basic credentials of the simulator's admin.
@@ -92,9 +90,11 @@ impl LogSink {
     }
 }
 
-/// Runs `sync_to` on a current-thread runtime with a thread-local log subscriber, so each
-/// test sees only its own log lines.
-fn run(args: &GlobalArgs, out: &Path) -> (anyhow::Result<SyncOutcome>, String) {
+/// Syncs as the command line `args` does, on a current-thread runtime with a thread-local log
+/// subscriber, so each test sees only its own log lines.
+fn run(args: &[String], out: &Path) -> (anyhow::Result<SyncOutcome>, String) {
+    let _ = out;
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let sink = LogSink::default();
     let writer = sink.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -107,13 +107,13 @@ fn run(args: &GlobalArgs, out: &Path) -> (anyhow::Result<SyncOutcome>, String) {
             .enable_all()
             .build()
             .expect("runtime")
-            .block_on(sync_to(args, out, &Progress::hidden()))
+            .block_on(connector_tests::sync_argv(&argv))
     });
     (result, sink.text())
 }
 
 /// Runs a sync that must succeed; returns the outcome and the log.
-fn sync_ok(args: &GlobalArgs, out: &Path) -> (SyncOutcome, String) {
+fn sync_ok(args: &[String], out: &Path) -> (SyncOutcome, String) {
     let (result, log) = run(args, out);
     match result {
         Ok(outcome) => (outcome, log),
@@ -672,6 +672,8 @@ fn oauth_consumer_equals_admin_truth() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("oauth.c1z");
     let c = sim.credentials();
+    // The simulator serves the token endpoint beside its API (the default is Bitbucket's).
+    let token_url = format!("{}/site/oauth2/access_token", sim.base_url());
     let (_, log) = sync_ok(
         &args(
             &sim,
@@ -681,6 +683,8 @@ fn oauth_consumer_equals_admin_truth() {
                 &c.oauth_key,
                 "--consumer-secret",
                 &c.oauth_secret,
+                "--oauth-token-url",
+                &token_url,
             ],
             &[],
         ),

@@ -10,11 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
-use clap::Parser;
-use connector_host::cli::Cli;
-use connector_host::commands::sync::sync_to;
-use connector_host::progress::Progress;
-use connector_tests::{contents, spawn_child_sync};
+use connector_tests::{contents, spawn_child_sync, sync_argv};
 
 async fn sync(base_url: &str, user: &str, token: &str, out: &Path) -> bool {
     let argv = [
@@ -28,12 +24,8 @@ async fn sync(base_url: &str, user: &str, token: &str, out: &Path) -> bool {
         "-f",
         out.to_str().expect("utf-8 path"),
     ];
-    let args = Cli::try_parse_from(argv).expect("flags").global;
-    sync_to(&args, out, &Progress::hidden())
-        .await
-        .expect("sync")
-        .report
-        .resumed
+    let _ = out;
+    sync_argv(&argv).await.expect("sync").report.resumed
 }
 
 /// The child: `BB_RESUME_CHILD` = "<base url>|<user>|<token>|<file>".

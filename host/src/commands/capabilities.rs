@@ -1,14 +1,14 @@
 //! `capabilities`: what the plugin syncs and provisions, per resource type, in the shape of Baton's
 //! `baton_capabilities.json` (`c1.connector.v2.ConnectorCapabilities` as protojson).
 //!
-//! The contract has no provisioning flag, so the host applies a documented rule
-//! (docs/provisioning.md): every resource type is synced; a type is provisionable when it carries
-//! the `group` trait (its resources hold members or permissions the connector can change).
-//! Workspaces (no trait) and users (`user` trait) are therefore sync-only.
+//! Every resource type is synced; a type is provisionable when the component's metadata says what
+//! can be granted on it (a 0.1.0 component cannot say, so its types are sync-only).
 
 use serde_json::{Value, json};
 
-use crate::cli::{CapabilitiesArgs, GlobalArgs, OutputFormat};
+use crate::cli::{CapabilitiesArgs, OutputFormat};
+use crate::component::DeclaredComponent;
+use crate::http::{HttpCapability, HttpSettings};
 use crate::runtime::types as wit;
 use crate::sync::convert;
 
@@ -17,30 +17,46 @@ pub const SYNC: &str = "CAPABILITY_SYNC";
 /// Baton's `Capability` enum name for grant/revoke.
 pub const PROVISION: &str = "CAPABILITY_PROVISION";
 
-/// Whether the host treats resources of this type as provisionable (see the module doc).
-pub fn provisionable(rt: &wit::ResourceType) -> bool {
-    rt.traits.contains(&wit::ResourceTrait::Group)
-}
-
-/// Asks the plugin for its resource types (no credential, no request) and renders the capabilities.
-pub async fn run(args: &GlobalArgs, cap: &CapabilitiesArgs) -> anyhow::Result<String> {
-    let mut instance = super::sync::prepare(args, false).await?.instance;
+/// Asks the component for its resource types (no credential, no request) and renders what each
+/// can do, with what its metadata says it provisions.
+pub async fn run(component: &DeclaredComponent, cap: &CapabilitiesArgs) -> anyhow::Result<String> {
+    let limits = cap.limits.run_limits();
+    let http = HttpCapability::new(HttpSettings::default(), None)?;
+    let mut config = std::collections::BTreeMap::new();
+    config.insert("auth-kind".to_string(), "none".to_string());
+    let mut instance = component
+        .plugin
+        .instantiate(&limits.sandbox, http, config)
+        .await?;
     let types = instance.resource_types().await?;
+    let provisioning = component.provisioning();
     Ok(match cap.output {
         OutputFormat::Json => {
-            serde_json::to_string_pretty(&document(&types)).expect("JSON values serialize") + "\n"
+            serde_json::to_string_pretty(&document(&types, provisioning))
+                .expect("JSON values serialize")
+                + "\n"
         }
-        OutputFormat::Table => table(&types),
+        OutputFormat::Table => table(&types, provisioning),
     })
 }
 
+/// What can be granted on a type, if anything.
+fn provisioned<'a>(
+    rt: &wit::ResourceType,
+    provisioning: &'a [wit::Provisioning],
+) -> Option<&'a wit::Provisioning> {
+    provisioning
+        .iter()
+        .find(|p| p.resource_type == rt.id && !p.slugs.is_empty())
+}
+
 /// The `ConnectorCapabilities` document.
-pub fn document(types: &[wit::ResourceType]) -> Value {
+pub fn document(types: &[wit::ResourceType], provisioning: &[wit::Provisioning]) -> Value {
     let per_type: Vec<Value> = types
         .iter()
         .map(|rt| {
             let mut caps = vec![SYNC];
-            if provisionable(rt) {
+            if provisioned(rt, provisioning).is_some() {
                 caps.push(PROVISION);
             }
             json!({
@@ -50,7 +66,10 @@ pub fn document(types: &[wit::ResourceType]) -> Value {
         })
         .collect();
     let mut connector = Vec::new();
-    if types.iter().any(provisionable) {
+    if types
+        .iter()
+        .any(|rt| provisioned(rt, provisioning).is_some())
+    {
         connector.push(PROVISION);
     }
     connector.push(SYNC);
@@ -61,15 +80,27 @@ pub fn document(types: &[wit::ResourceType]) -> Value {
     })
 }
 
-fn table(types: &[wit::ResourceType]) -> String {
+fn table(types: &[wit::ResourceType], provisioning: &[wit::Provisioning]) -> String {
     let width = types.iter().map(|t| t.id.len()).max().unwrap_or(4).max(13);
-    let mut out = format!("{:<width$}  sync  provision\n", "resource type");
+    let mut out = format!(
+        "{:<width$}  sync  provision  what can be granted and revoked\n",
+        "resource type"
+    );
     for rt in types {
-        out.push_str(&format!(
-            "{:<width$}  yes   {}\n",
-            rt.id,
-            if provisionable(rt) { "yes" } else { "no" }
-        ));
+        let (yes, what) = match provisioned(rt, provisioning) {
+            Some(p) => (
+                "yes",
+                format!(
+                    "{}, to {}",
+                    p.slugs.join(", "),
+                    p.principal_types.join(" and ")
+                ),
+            ),
+            None => ("no", String::new()),
+        };
+        let line = format!("{:<width$}  yes   {yes:<9}  {what}", rt.id);
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }

@@ -2,13 +2,21 @@
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
 
-use super::interrupt::Interrupted;
-use crate::cli::{DemoArgs, DemoScale, GlobalArgs};
-use crate::progress::Progress;
-use crate::sync::Resume;
+use std::collections::BTreeMap;
 
-/// Runs the demo and returns the text to print.
-pub async fn run(global: &GlobalArgs, demo: &DemoArgs) -> anyhow::Result<String> {
+use super::interrupt::Interrupted;
+use crate::cli::{DemoArgs, DemoScale};
+use crate::component::{ComponentSource, DeclaredComponent};
+use crate::config::Given;
+use crate::operations::{RunLimits, RunSettings, SyncRequest};
+use crate::progress::Progress;
+use crate::runtime::Runtime;
+use crate::secrets::Secret;
+use crate::sync::Resume;
+use crate::transport::NetworkSettings;
+
+/// Runs the demo with the embedded component and returns the text to print.
+pub async fn run(runtime: &Runtime, demo: &DemoArgs) -> anyhow::Result<String> {
     let scale = match demo.scale {
         DemoScale::Small => Scale::Small,
         DemoScale::Medium => Scale::Medium,
@@ -23,23 +31,38 @@ pub async fn run(global: &GlobalArgs, demo: &DemoArgs) -> anyhow::Result<String>
         creds.admin_email
     );
 
-    // The demo's own credentials and target replace whatever the environment holds.
-    let mut args = global.clone();
-    args.base_url = simulator.base_url();
-    args.username = Some(creds.admin_email.clone());
-    args.app_password = Some(creds.api_token.clone());
-    args.app_password_file = None;
-    args.token = None;
-    args.token_file = None;
-    args.consumer_key = None;
-    args.consumer_secret = None;
-    args.consumer_secret_file = None;
+    // The demo's own credentials and target, whatever the environment holds.
+    let reserved = crate::cli::reserved_names();
+    let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+    let component = DeclaredComponent::load(runtime, &ComponentSource::Embedded, &reserved).await?;
+    let given = BTreeMap::from([
+        ("base-url".to_string(), Given::Text(simulator.base_url())),
+        (
+            "username".to_string(),
+            Given::Text(creds.admin_email.clone()),
+        ),
+        (
+            "app-password".to_string(),
+            Given::Secret(Secret::new(creds.api_token.clone())),
+        ),
+    ]);
+    let settings = RunSettings::new(
+        component,
+        given,
+        RunLimits::default(),
+        NetworkSettings::default(),
+        true,
+    )?;
 
     let progress = Progress::new(true);
     // Each demo run starts a new simulator (another port, maybe another scale): an interrupted
     // demo sync is never continued, so a rerun after Ctrl-C always works.
     let never = Resume::Never("a demo run syncs its own new simulator".to_string());
-    let outcome = super::sync::sync_until_ctrl_c(&args, &demo.output, &progress, never)
+    let request = SyncRequest {
+        resume: never,
+        ..SyncRequest::into_file(&demo.output)
+    };
+    let outcome = super::sync::sync_until_ctrl_c(&settings, request, &progress)
         .await
         .map_err(|e| match e.downcast::<Interrupted>() {
             Ok(_) => Interrupted(format!(

@@ -5,7 +5,6 @@ pub mod capabilities;
 pub mod demo;
 pub mod explore;
 pub mod export;
-pub mod grant_id;
 pub mod inspect;
 pub mod interrupt;
 pub mod output;

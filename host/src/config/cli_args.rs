@@ -33,8 +33,14 @@ fn heading(group: types::FieldGroup) -> &'static str {
 /// The flags of every field of `schema`.
 pub fn args(schema: &ConfigSchema) -> Vec<Arg> {
     let mut out = Vec::new();
-    for f in &schema.fields {
+    for (i, f) in schema.fields.iter().enumerate() {
+        // After the host's own connection flags (`--plugin`), before its limits (100 and on).
+        let order = match f.group {
+            types::FieldGroup::Connection => 10 + i,
+            types::FieldGroup::Sync => 50 + i,
+        };
         let mut arg = Arg::new(id(&f.name))
+            .display_order(order)
             .long(f.name.clone())
             .env(env_var(&f.name))
             .help(f.description.clone())
@@ -72,6 +78,7 @@ pub fn args(schema: &ConfigSchema) -> Vec<Arg> {
                         f.name
                     ))
                     .help_heading(heading(f.group))
+                    .display_order(order)
                     .value_name("PATH")
                     .value_parser(clap::value_parser!(PathBuf))
                     .conflicts_with(id(&f.name)),

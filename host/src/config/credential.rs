@@ -153,6 +153,17 @@ pub fn choose(config: &ComponentConfig) -> Result<Option<ChosenCredential>, Cred
     }))
 }
 
+/// The credential flags of every kind, for advice: `--user/--password, --api-key`.
+pub fn credential_flags(config: &ComponentConfig) -> String {
+    config
+        .schema()
+        .credential_kinds
+        .iter()
+        .map(|k| flags_of(&choosing_fields(config, &k.scheme), "/"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The error for a run that needs a credential and got none.
 pub fn none_given(config: &ComponentConfig) -> CredentialError {
     let options: Vec<String> = config

@@ -1,14 +1,10 @@
-//! Which origins (scheme, host, port) the guest may reach, derived from the configured base URL.
+//! Which origins (scheme, host, port) the guest may reach: those its component declares, with
+//! the URLs the operator configured for them.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
-
-use crate::credentials::is_real_bitbucket;
-
-/// The web host serving Bitbucket's OAuth endpoints next to `api.bitbucket.org`.
-const BITBUCKET_WEB_HOST: &str = "bitbucket.org";
 
 /// One allowed origin; hosts are stored normalised (lower case, no trailing dot).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +12,29 @@ struct Origin {
     scheme: String,
     host: Host<String>,
     port: u16,
+}
+
+impl Origin {
+    /// The origin of a configured URL, if it may be one.
+    fn of(url: &Url) -> Result<Origin, AllowListError> {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(AllowListError::UserInfo);
+        }
+        let scheme = url.scheme();
+        if scheme != "http" && scheme != "https" {
+            return Err(AllowListError::Scheme(scheme.to_string()));
+        }
+        let host = normalise(url.host().ok_or(AllowListError::NoHost)?);
+        if scheme == "http" && !is_loopback(&host) {
+            return Err(AllowListError::Insecure(host.to_string()));
+        }
+        let port = url.port_or_known_default().ok_or(AllowListError::NoHost)?;
+        Ok(Origin {
+            scheme: scheme.to_string(),
+            host,
+            port,
+        })
+    }
 }
 
 impl fmt::Display for Origin {
@@ -41,7 +60,7 @@ pub enum AllowListError {
     )]
     Insecure(String),
     /// No host in the URL.
-    #[error("the base URL has no host; pass an absolute URL such as https://api.bitbucket.org")]
+    #[error("the base URL has no host; pass an absolute URL such as https://api.example.com")]
     NoHost,
     /// User info in the URL (would be sent as credentials by the HTTP client).
     #[error(
@@ -71,34 +90,20 @@ pub struct AllowList {
 }
 
 impl AllowList {
-    /// The allow-list for `base_url`: its own origin, plus `https://bitbucket.org` (OAuth) when
-    /// it is the real `https://api.bitbucket.org`.
+    /// The allow-list of one URL's origin (a service's base URL).
     pub fn for_base_url(base_url: &Url) -> Result<Self, AllowListError> {
-        if !base_url.username().is_empty() || base_url.password().is_some() {
-            return Err(AllowListError::UserInfo);
-        }
-        let scheme = base_url.scheme();
-        if scheme != "http" && scheme != "https" {
-            return Err(AllowListError::Scheme(scheme.to_string()));
-        }
-        let host = normalise(base_url.host().ok_or(AllowListError::NoHost)?);
-        if scheme == "http" && !is_loopback(&host) {
-            return Err(AllowListError::Insecure(host.to_string()));
-        }
-        let port = base_url
-            .port_or_known_default()
-            .ok_or(AllowListError::NoHost)?;
-        let mut origins = vec![Origin {
-            scheme: scheme.to_string(),
-            host,
-            port,
-        }];
-        if is_real_bitbucket(base_url) {
-            origins.push(Origin {
-                scheme: "https".into(),
-                host: Host::Domain(BITBUCKET_WEB_HOST.into()),
-                port: 443,
-            });
+        Self::for_origins(std::slice::from_ref(base_url))
+    }
+
+    /// The allow-list of the origins of `urls`: https, or plain http to loopback only, and no
+    /// user info (which the HTTP client would send as credentials).
+    pub fn for_origins(urls: &[Url]) -> Result<Self, AllowListError> {
+        let mut origins = Vec::new();
+        for url in urls {
+            let origin = Origin::of(url)?;
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
         }
         Ok(Self { origins })
     }
@@ -153,6 +158,9 @@ impl AllowList {
 
 impl fmt::Display for AllowList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.origins.is_empty() {
+            return f.write_str("no origin at all");
+        }
         for (i, origin) in self.origins.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
@@ -163,7 +171,7 @@ impl fmt::Display for AllowList {
     }
 }
 
-/// Lower-cases a domain and drops its trailing dot (`API.Bitbucket.org.` is `api.bitbucket.org`).
+/// Lower-cases a domain and drops its trailing dot (`API.Example.com.` is `api.example.com`).
 fn normalise(host: Host<&str>) -> Host<String> {
     match host {
         Host::Domain(d) => Host::Domain(d.trim_end_matches('.').to_ascii_lowercase()),
@@ -199,36 +207,29 @@ mod tests {
     }
 
     #[test]
-    fn real_bitbucket_allows_api_and_oauth_host_over_https_only() {
-        let l = list("https://api.bitbucket.org");
-        assert!(l.check("https://api.bitbucket.org/2.0/user").is_ok());
+    fn an_https_origin_allows_only_itself() {
+        let l = list("https://api.example.com");
+        assert!(l.check("https://api.example.com/2.0/user").is_ok());
         assert!(
-            l.check("https://API.BitBucket.ORG./2.0/user").is_ok(),
+            l.check("https://API.Example.COM./2.0/user").is_ok(),
             "case and trailing dot normalised"
         );
-        assert!(l.check("https://api.bitbucket.org:443/2.0/user").is_ok());
+        assert!(l.check("https://api.example.com:443/2.0/user").is_ok());
+        assert!(denied(&l, "http://api.example.com/2.0/user"), "plain http");
         assert!(
-            l.check("https://bitbucket.org/site/oauth2/access_token")
-                .is_ok()
-        );
-        assert!(
-            denied(&l, "http://api.bitbucket.org/2.0/user"),
-            "plain http"
-        );
-        assert!(denied(&l, "http://bitbucket.org/site/oauth2/access_token"));
-        assert!(
-            denied(&l, "https://api.bitbucket.org:8443/2.0/user"),
+            denied(&l, "https://api.example.com:8443/2.0/user"),
             "other port"
         );
+        assert!(denied(&l, "https://example.com/site/oauth2/access_token"));
         assert!(denied(&l, "https://evil.example/2.0/user"));
-        assert!(denied(&l, "https://api.bitbucket.org.evil.example/"));
-        assert!(denied(&l, "https://evilbitbucket.org/"));
+        assert!(denied(&l, "https://api.example.com.evil.example/"));
+        assert!(denied(&l, "https://evilapi.example.com/"));
         assert!(
-            denied(&l, "https://api.bitbucket.org@evil.example/"),
+            denied(&l, "https://api.example.com@evil.example/"),
             "userinfo trick"
         );
         assert!(
-            denied(&l, "https://user:pw@api.bitbucket.org/"),
+            denied(&l, "https://user:pw@api.example.com/"),
             "userinfo on an allowed host"
         );
         assert!(denied(&l, "file:///etc/passwd"));
@@ -236,10 +237,25 @@ mod tests {
     }
 
     #[test]
-    fn other_hosts_do_not_get_the_oauth_host() {
-        let l = list("https://bitbucket.example.com");
-        assert!(denied(&l, "https://bitbucket.org/site/oauth2/access_token"));
-        assert!(l.check("https://Bitbucket.Example.com/x").is_ok());
+    fn several_declared_origins_are_each_allowed_and_nothing_else() {
+        let urls = [
+            Url::parse("https://api.example.com/v1").unwrap(),
+            Url::parse("https://auth.example.com/token").unwrap(),
+            Url::parse("https://api.example.com/other").unwrap(),
+        ];
+        let l = AllowList::for_origins(&urls).unwrap();
+        assert_eq!(
+            l.to_string(),
+            "https://api.example.com:443, https://auth.example.com:443"
+        );
+        assert!(l.check("https://auth.example.com/anything").is_ok());
+        assert!(denied(&l, "https://example.com/"));
+        assert!(
+            AllowList::for_origins(&[])
+                .unwrap()
+                .check("https://api.example.com/")
+                .is_err()
+        );
     }
 
     #[test]

@@ -8,11 +8,12 @@ mod instance;
 mod legacy;
 mod state;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
@@ -86,12 +87,17 @@ pub enum RuntimeError {
     },
 }
 
-/// The process-wide runtime: the engine, the linker with the host's imports, and the epoch ticker.
+/// The process-wide runtime: the engine, the linker with the host's imports, the epoch ticker,
+/// and every component compiled so far (each is compiled once per process).
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<TenantState>>,
+    compiled: Arc<Mutex<HashMap<PluginKey, Plugin>>>,
 }
+
+/// A compiled component's name and the SHA-256 of its bytes.
+type PluginKey = (String, [u8; 32]);
 
 impl Runtime {
     /// Creates the engine (component model, epoch interruption) and starts the epoch ticker.
@@ -122,11 +128,32 @@ impl Runtime {
         Ok(Runtime {
             engine,
             linker: Arc::new(linker),
+            compiled: Arc::default(),
         })
     }
 
-    /// Compiles a plugin from component bytes, checks its contract version and pre-instantiates it.
+    /// Compiles a plugin from component bytes, checks its contract version and pre-instantiates
+    /// it; the same bytes under the same name are compiled once per runtime.
     pub fn load_plugin(&self, name: &str, wasm: &[u8]) -> Result<Plugin, RuntimeError> {
+        let key = (name.to_string(), <[u8; 32]>::from(Sha256::digest(wasm)));
+        let cached = self
+            .compiled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(plugin) = cached {
+            return Ok(plugin);
+        }
+        let plugin = self.compile(name, wasm)?;
+        self.compiled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, plugin.clone());
+        Ok(plugin)
+    }
+
+    fn compile(&self, name: &str, wasm: &[u8]) -> Result<Plugin, RuntimeError> {
         let component = Component::new(&self.engine, wasm).map_err(|e| RuntimeError::Compile {
             plugin: name.to_string(),
             message: format!("{e:#}"),

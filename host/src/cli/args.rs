@@ -1,0 +1,206 @@
+//! The host's own flags, in groups that the subcommands combine: each lists only what it uses.
+//! Every flag has its `BATON_*` variable, named as Baton's SDK names them (`BATON_` + the flag in
+//! upper snake case), so existing deployments keep working. The component's own flags come from
+//! its declaration (`config::cli_args`).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Logging, for every command.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Logging", next_display_order = 600)]
+pub struct LogArgs {
+    /// Log level: error, warn, info, debug or trace (or a tracing filter).
+    #[arg(long, env = "BATON_LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+    /// Log format; console on a terminal, json otherwise, when not given.
+    #[arg(long, env = "BATON_LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// Log output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Console,
+}
+
+/// Which component runs.
+#[derive(Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Connection and credentials")]
+pub struct PluginArgs {
+    /// Run this connector component instead of the embedded one; `--plugin PATH --help` lists its
+    /// own flags.
+    #[arg(long, env = "BATON_PLUGIN")]
+    pub plugin: Option<PathBuf>,
+    /// A setting of the component as KEY=VALUE (repeatable), for fields it declares; its own flags
+    /// do the same.
+    #[arg(long = "plugin-config", env = "BATON_PLUGIN_CONFIG", value_parser = parse_key_value)]
+    pub plugin_config: Vec<(String, String)>,
+    /// Never set: places the component's "What to sync" flags right after the connection ones in
+    /// the help (clap orders headings by their first argument, hidden ones included).
+    #[arg(
+        long = "help-heading-anchor",
+        hide = true,
+        help_heading = "What to sync"
+    )]
+    pub heading_anchor: bool,
+}
+
+/// The sandbox's limits on the component and on its requests.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Sandbox limits", next_display_order = 100)]
+pub struct LimitArgs {
+    /// Memory limit of the plugin instance, in MiB.
+    #[arg(long, env = "BATON_MEMORY_LIMIT_MIB", default_value_t = 128)]
+    pub memory_limit_mib: usize,
+    /// CPU time one plugin call may use, in seconds (time waiting for HTTP not counted).
+    #[arg(long, env = "BATON_CPU_LIMIT_SECONDS", default_value_t = 30)]
+    pub cpu_limit_seconds: u64,
+    /// Wall-clock time one plugin call may take, HTTP included, in seconds.
+    #[arg(long, env = "BATON_CALL_TIMEOUT_SECONDS", default_value_t = 900)]
+    pub call_timeout_seconds: u64,
+    /// Timeout of one HTTP request, in seconds.
+    #[arg(long, env = "BATON_HTTP_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub http_timeout_seconds: u64,
+    /// Largest HTTP response body accepted, in MiB.
+    #[arg(long, env = "BATON_MAX_RESPONSE_MIB", default_value_t = 32)]
+    pub max_response_mib: usize,
+    /// Longest total time one request may wait in retries (rate limits, server errors), in seconds.
+    #[arg(long, env = "BATON_MAX_RETRY_WAIT_SECONDS", default_value_t = 900)]
+    pub max_retry_wait_seconds: u64,
+    /// Pace requests to this many an hour (after a minute's burst), to stay under the service's
+    /// hourly rate limit instead of running into it; 0 for no pacing.
+    #[arg(long, env = "BATON_REQUESTS_PER_HOUR", default_value_t = 0)]
+    pub requests_per_hour: u32,
+    /// First wait before retrying a rate-limited or failed request, in milliseconds; it doubles each retry.
+    #[arg(long, env = "BATON_RETRY_BACKOFF_BASE_MS", default_value_t = 500)]
+    pub retry_backoff_base_ms: u64,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        LimitArgs {
+            memory_limit_mib: 128,
+            cpu_limit_seconds: 30,
+            call_timeout_seconds: 900,
+            http_timeout_seconds: 60,
+            max_response_mib: 32,
+            max_retry_wait_seconds: 900,
+            requests_per_hour: 0,
+            retry_backoff_base_ms: 500,
+        }
+    }
+}
+
+/// The `.c1z` file a command writes or reads.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Output", next_display_order = 200)]
+pub struct FileArgs {
+    /// The .c1z file to write (sync) or read.
+    #[arg(short = 'f', long, env = "BATON_FILE", default_value = "sync.c1z")]
+    pub file: PathBuf,
+}
+
+/// Whether changing access is allowed.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Provisioning", next_display_order = 300)]
+pub struct ProvisioningArgs {
+    /// Allow provisioning (grant and revoke).
+    #[arg(short = 'p', long, env = "BATON_PROVISIONING")]
+    pub provisioning: bool,
+}
+
+/// Baton's one-shot provisioning flags, on the default command.
+#[derive(Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Provisioning", next_display_order = 310)]
+pub struct OneShotArgs {
+    /// One-shot grant (Baton): the entitlement id to grant, looked up in --file (needs -p).
+    #[arg(long, env = "BATON_GRANT_ENTITLEMENT", conflicts_with = "revoke_grant")]
+    pub grant_entitlement: Option<String>,
+    /// One-shot grant (Baton): the principal's resource id, looked up in --file.
+    #[arg(long, env = "BATON_GRANT_PRINCIPAL", requires = "grant_entitlement")]
+    pub grant_principal: Option<String>,
+    /// One-shot grant (Baton): the principal's resource type, for example `user` or `user_group`.
+    #[arg(
+        long,
+        env = "BATON_GRANT_PRINCIPAL_TYPE",
+        requires = "grant_entitlement"
+    )]
+    pub grant_principal_type: Option<String>,
+    /// One-shot revoke (Baton): the grant id to revoke, looked up in --file (needs -p).
+    #[arg(long, env = "BATON_REVOKE_GRANT")]
+    pub revoke_grant: Option<String>,
+}
+
+/// ConductorOne service mode.
+#[derive(Args, Clone, Debug, Default)]
+#[command(
+    next_help_heading = "ConductorOne service mode",
+    next_display_order = 400
+)]
+pub struct ServiceArgs {
+    /// ConductorOne client id (service mode).
+    #[arg(long, env = "BATON_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// ConductorOne client secret (service mode).
+    #[arg(long, env = "BATON_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// File holding the ConductorOne client secret.
+    #[arg(long, env = "BATON_CLIENT_SECRET_FILE")]
+    pub client_secret_file: Option<PathBuf>,
+}
+
+impl ServiceArgs {
+    /// Whether any service-mode flag is given.
+    pub fn any(&self) -> bool {
+        self.client_id.is_some()
+            || self.client_secret.is_some()
+            || self.client_secret_file.is_some()
+    }
+}
+
+/// What a run of the component needs: which one, its limits, the file, and whether it may
+/// change access. Its own flags are added beside these.
+#[derive(Args, Clone, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub plugin: PluginArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub file: FileArgs,
+    #[command(flatten)]
+    pub provisioning: ProvisioningArgs,
+}
+
+/// The default command (and `sync`): a run, with Baton's one-shot provisioning flags and
+/// service mode.
+#[derive(Args, Clone, Debug)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub one_shot: OneShotArgs,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// Output formats of `inspect`, `grant`, `revoke` and `capabilities`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Tables, like the baton CLI's console output.
+    Table,
+    /// JSON in the baton CLI's output wrappers.
+    Json,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+}

@@ -1,0 +1,236 @@
+//! The subcommands and their own flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::args::{FileArgs, LimitArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs};
+
+/// Subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a one-shot sync into --file (the default when no subcommand is given).
+    Sync(SyncArgs),
+    /// Start the bundled simulator on loopback and sync it into demo.c1z with the embedded component.
+    Demo(DemoArgs),
+    /// Show what a .c1z file holds, with the Baton CLI's tables and JSON.
+    Inspect(InspectArgs),
+    /// Grant an entitlement of the --file's latest sync to a principal (needs -p/--provisioning).
+    Grant(GrantArgs),
+    /// Revoke a grant of the --file's latest sync (needs -p/--provisioning).
+    Revoke(RevokeArgs),
+    /// Print per resource type whether the connector syncs and provisions it (baton_capabilities.json).
+    Capabilities(CapabilitiesArgs),
+    /// Write the --file's latest sync as a spreadsheet: baton's `export csv|xlsx` columns, or a review sheet.
+    Export(ExportArgs),
+    /// Browse the --file in a local, read-only web explorer on 127.0.0.1 (access, holders, review, changes).
+    Explore(ExploreArgs),
+}
+
+impl Command {
+    /// Whether the subcommand runs the component with its own flags.
+    pub fn runs_component(&self) -> bool {
+        matches!(
+            self,
+            Command::Sync(_) | Command::Grant(_) | Command::Revoke(_)
+        )
+    }
+}
+
+/// The names of the subcommands that take the component's own flags.
+pub const COMPONENT_COMMANDS: [&str; 3] = ["sync", "grant", "revoke"];
+
+/// `demo` flags.
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Size of the simulated organisation.
+    #[arg(long, env = "BATON_DEMO_SCALE", value_enum, default_value = "small")]
+    pub scale: DemoScale,
+    /// Where to write the file.
+    #[arg(long, env = "BATON_DEMO_OUTPUT", default_value = "demo.c1z")]
+    pub output: PathBuf,
+}
+
+/// Simulator sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DemoScale {
+    /// About 25 users and 30 repositories.
+    Small,
+    /// 5 workspaces, 300 users, 600 repositories.
+    Medium,
+    /// 7 workspaces, 3,000 users, 10,000 repositories.
+    Large,
+}
+
+/// `inspect` flags.
+#[derive(Args)]
+pub struct InspectArgs {
+    /// What to show.
+    #[arg(value_enum)]
+    pub what: InspectWhat,
+    /// Only this resource type.
+    #[arg(short = 't', long = "resource-type", env = "BATON_RESOURCE_TYPE")]
+    pub resource_type: Option<String>,
+    /// Only this resource id.
+    #[arg(short = 'r', long = "resource", env = "BATON_RESOURCE")]
+    pub resource: Option<String>,
+    /// Only this entitlement id.
+    #[arg(short = 'e', long = "entitlement", env = "BATON_ENTITLEMENT")]
+    pub entitlement: Option<String>,
+    /// A specific sync id instead of the latest finished full sync.
+    #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
+    pub sync_id: Option<String>,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
+    pub output: OutputFormat,
+    /// `access` and `holders`: add the ids beside the names in tables (JSON always has them).
+    #[arg(long = "show-ids", env = "BATON_SHOW_IDS")]
+    pub show_ids: bool,
+    #[command(flatten)]
+    pub file: FileArgs,
+}
+
+/// `export` flags.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Spreadsheet format.
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    /// Where to write it; `sync.csv` or `sync.xlsx` by default, as baton's export.
+    #[arg(long, env = "BATON_OUT")]
+    pub out: Option<PathBuf>,
+    /// Columns and rows: baton's export (Identity, Entitlement and Grant rows), or one row per principal and
+    /// entitlement with how it is held and the account status.
+    #[arg(long, env = "BATON_LAYOUT", value_enum, default_value = "baton")]
+    pub layout: ExportLayout,
+    /// A specific sync id instead of the latest finished full sync.
+    #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
+    pub sync_id: Option<String>,
+    #[command(flatten)]
+    pub file: FileArgs,
+}
+
+/// Spreadsheet formats of `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values.
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+/// Row layouts of `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportLayout {
+    /// Exactly the columns and rows of `baton export`, for sheets and uploads made for baton.
+    Baton,
+    /// One row per principal and entitlement: how it is held (direct or through which groups), account status,
+    /// privileged or not.
+    Review,
+}
+
+/// `explore` flags.
+#[derive(Args)]
+pub struct ExploreArgs {
+    /// Port on 127.0.0.1 to listen on; 0 picks a free one.
+    #[arg(long, env = "BATON_LISTEN_PORT", default_value_t = 0)]
+    pub listen_port: u16,
+    /// Open the explorer in the default web browser once it listens.
+    #[arg(long, env = "BATON_OPEN_BROWSER")]
+    pub open_browser: bool,
+    /// A specific sync id instead of the latest finished full sync.
+    #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
+    pub sync_id: Option<String>,
+    #[command(flatten)]
+    pub file: FileArgs,
+}
+
+/// `grant` flags.
+#[derive(Args)]
+pub struct GrantArgs {
+    /// The entitlement id, for example `repository:<project id>:<repo uuid>:write` (see `inspect entitlements`).
+    #[arg(long, env = "BATON_PROVISION_ENTITLEMENT")]
+    pub entitlement: String,
+    /// The principal as TYPE:ID, for example `user:{uuid}` or `user_group:{workspace uuid}:developers`.
+    #[arg(long, env = "BATON_PROVISION_PRINCIPAL")]
+    pub principal: String,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `revoke` flags.
+#[derive(Args)]
+pub struct RevokeArgs {
+    /// The grant id (see `inspect grants`).
+    #[arg(long, env = "BATON_PROVISION_GRANT")]
+    pub grant: String,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `capabilities` flags.
+#[derive(Args)]
+pub struct CapabilitiesArgs {
+    /// Output format: Baton's baton_capabilities.json (json) or a table.
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "json"
+    )]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub plugin: PluginArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What `inspect` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InspectWhat {
+    /// Resource types.
+    ResourceTypes,
+    /// Resources.
+    Resources,
+    /// Entitlements.
+    Entitlements,
+    /// Grants.
+    Grants,
+    /// Principals holding grants.
+    Principals,
+    /// Counts of the latest sync.
+    Stats,
+    /// The sync runs in the file.
+    Syncs,
+    /// Changes between the latest and the previous full sync.
+    Diff,
+    /// Everything a principal (-t TYPE -r ID; -r also takes a login, e-mail or unique name) holds, and how.
+    Access,
+    /// Everyone holding an entitlement (-e ID), and how.
+    Holders,
+}

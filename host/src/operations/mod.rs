@@ -1,0 +1,12 @@
+//! What the host does, as library functions over typed settings, a shared runtime and an event
+//! sink: the command line, tenant files and ConductorOne tasks all call these; commands only
+//! parse and render.
+
+pub mod grant_id;
+pub mod provision;
+pub mod settings;
+pub mod sync;
+
+pub use provision::{ProvisionError, ProvisionRequest, provision};
+pub use settings::{RunLimits, RunSettings, SettingsError};
+pub use sync::{SyncOutcome, SyncRequest, SyncRunError, sync};
