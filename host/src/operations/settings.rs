@@ -10,7 +10,7 @@ use crate::config::credential::{self, ChosenCredential, CredentialError};
 use crate::config::origins::{OriginError, origin_urls};
 use crate::config::{ComponentConfig, Given, ValueError};
 use crate::http::{HttpCapability, HttpSettings, HttpSetupError};
-use crate::runtime::{CallError, Instance, Limits};
+use crate::runtime::{CallError, ContractVersion, Instance, Limits};
 use crate::sync::SyncScope;
 use crate::sync::scope::credential_fingerprint;
 use crate::transport::{NetworkSettings, ProxyError};
@@ -97,7 +97,14 @@ impl RunSettings {
     ) -> Result<RunSettings, SettingsError> {
         let config = ComponentConfig::new(&component.schema, given)?;
         let chosen = credential::choose(&config)?;
-        if chosen.is_none() && credential_needed && !component.schema.credential_kinds.is_empty() {
+        // A 0.1.0 component's credential kinds are the host's fixed list, not its own: it may
+        // need none.
+        let declares_its_credentials = component.plugin.contract_version() != ContractVersion::V0_1;
+        if chosen.is_none()
+            && credential_needed
+            && declares_its_credentials
+            && !component.schema.credential_kinds.is_empty()
+        {
             return Err(credential::none_given(&config).into());
         }
         let http = HttpSettings {
