@@ -2,6 +2,7 @@
 //! credentials, size caps, timeouts, retries with backoff, and per-endpoint counters.
 
 mod allowlist;
+mod method;
 mod pacer;
 mod retry;
 mod stats;
@@ -16,6 +17,7 @@ use tokio::time::Instant;
 use url::Url;
 
 pub use allowlist::{AllowList, AllowListError};
+pub use method::Method;
 pub use stats::{EndpointStats, RequestStats};
 
 use crate::credentials::{AuthError, Authenticator, Credential};
@@ -93,62 +95,6 @@ impl Default for HttpSettings {
     /// Nothing reachable: a guest that only declares itself.
     fn default() -> Self {
         Self::for_origins(Vec::new())
-    }
-}
-
-/// An HTTP method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// GET
-    Get,
-    /// HEAD
-    Head,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// PATCH
-    Patch,
-    /// DELETE
-    Delete,
-}
-
-impl Method {
-    /// Whether repeating the request has the same effect as sending it once (RFC 9110 §9.2.2).
-    pub fn is_idempotent(self) -> bool {
-        matches!(
-            self,
-            Method::Get | Method::Head | Method::Put | Method::Delete
-        )
-    }
-
-    /// The method's name in upper case.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    fn to_reqwest(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Head => reqwest::Method::HEAD,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -544,7 +490,7 @@ impl HttpCapability {
             })?;
             headers.append(name, value);
         }
-        // Bitbucket answers 411 to a body-less PUT without Content-Length; an empty body sends `Content-Length: 0`.
+        // Some APIs answer 411 to a body-less PUT without Content-Length; an empty body sends `Content-Length: 0`.
         let body = match (req.body, req.method) {
             (None, Method::Put | Method::Post | Method::Patch) => Some(Vec::new()),
             (body, _) => body,

@@ -1,5 +1,5 @@
 //! Paces requests to an hourly budget, so a large tenant spreads its sync over the hour instead
-//! of running into Bitbucket's rolling hourly limit and a storm of 429s.
+//! of running into a service's rolling hourly limit and a storm of 429s.
 //!
 //! A token bucket: it holds at most a minute's worth of requests (so a fresh run can start
 //! briskly) and refills at `per_hour / 3600` requests a second.

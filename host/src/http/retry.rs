@@ -4,12 +4,12 @@ use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 
-use super::Method;
+use super::method::Method;
 
 /// Whether a response status is worth another attempt for `method`.
 ///
 /// 429 and 503 mean the server refused the request without acting on it, so any method may be
-/// repeated; 500 (Bitbucket's transient "Something went wrong"), 502 and 504 may come after the
+/// repeated; 500 (some services' transient "Something went wrong"), 502 and 504 may come after the
 /// request was acted on, so only idempotent ones.
 pub fn retryable_status(status: u16, method: Method) -> bool {
     match status {

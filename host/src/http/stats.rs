@@ -154,7 +154,7 @@ impl StatsRecorder {
 
 /// The label a request is counted under: the guest's endpoint template, else `METHOD /path`
 /// (query dropped so that pages of one listing share a row).
-pub(crate) fn endpoint_label(endpoint: &str, method: super::Method, url: &str) -> String {
+pub(crate) fn endpoint_label(endpoint: &str, method: super::method::Method, url: &str) -> String {
     let endpoint = endpoint.trim();
     let label = if endpoint.is_empty() {
         let path = url::Url::parse(url)

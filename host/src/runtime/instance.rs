@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
 
+use wasmtime::Engine;
+
 use super::bindings::since_v0_1_0::{self as v0_1, Adapt};
-use super::bindings::{latest, types};
+use super::bindings::{ComponentPre, latest, types};
+use super::legacy;
+use super::limits::{EPOCH_TICK, Limits};
 use super::state::TenantState;
-use super::{EPOCH_TICK, Limits, Plugin};
-use super::{PluginPre, legacy};
 use crate::http::HttpCapability;
 
 /// Which limit stopped a call.
@@ -162,13 +164,15 @@ macro_rules! guarded {
 
 impl Instance {
     pub(super) async fn new(
-        plugin: &Plugin,
+        plugin: &str,
+        engine: &Engine,
+        pre: &ComponentPre,
         limits: Limits,
         http: HttpCapability,
         config: BTreeMap<String, String>,
     ) -> Result<Instance, CallError> {
-        let state = TenantState::new(&plugin.name, limits.memory_bytes, http, config);
-        let mut store = Store::new(&plugin.engine, state);
+        let state = TenantState::new(plugin, limits.memory_bytes, http, config);
+        let mut store = Store::new(engine, state);
         store.limiter(|s| &mut s.limits);
         let cpu = limits.cpu_per_call;
         store.epoch_deadline_callback(move |ctx| {
@@ -182,20 +186,22 @@ impl Instance {
         });
         arm(&mut store, &limits);
         let instantiated = tokio::time::timeout(limits.wall_per_call, async {
-            match &plugin.pre {
-                PluginPre::Latest(pre) => {
+            match pre {
+                ComponentPre::Latest(pre) => {
                     pre.instantiate_async(&mut store).await.map(Exports::Latest)
                 }
-                PluginPre::V0_1(pre) => pre.instantiate_async(&mut store).await.map(Exports::V0_1),
+                ComponentPre::V0_1(pre) => {
+                    pre.instantiate_async(&mut store).await.map(Exports::V0_1)
+                }
             }
         })
         .await;
         let connector = match instantiated {
             Ok(Ok(connector)) => connector,
-            Ok(Err(err)) => return Err(classify(&plugin.name, "instantiate", &limits, &err)),
+            Ok(Err(err)) => return Err(classify(plugin, "instantiate", &limits, &err)),
             Err(_) => {
                 return Err(CallError::Limit {
-                    plugin: plugin.name.clone(),
+                    plugin: plugin.to_string(),
                     function: "instantiate",
                     limit: LimitKind::WallClock,
                     limit_value: format!("{:?}", limits.wall_per_call),
@@ -205,7 +211,7 @@ impl Instance {
         Ok(Instance {
             store,
             connector,
-            plugin: plugin.name.clone(),
+            plugin: plugin.to_string(),
             limits,
             poisoned: false,
         })

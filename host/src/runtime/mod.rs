@@ -6,12 +6,13 @@ pub mod contract;
 mod guest_output;
 mod instance;
 mod legacy;
+mod limits;
+mod plugin;
 mod state;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
@@ -20,33 +21,11 @@ use wasmtime::{Config, Engine};
 pub use bindings::types;
 pub use contract::ContractVersion;
 pub use instance::{CallError, ConnectorError, ErrorKind, Instance, LimitKind};
+pub use limits::{EPOCH_TICK, Limits};
+pub use plugin::Plugin;
 pub use state::TenantState;
 
-use crate::http::HttpCapability;
-
-/// How often the epoch ticker advances; the granularity of CPU deadlines.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// Limits applied to every instance of a plugin.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Linear memory an instance may grow to, in bytes.
-    pub memory_bytes: usize,
-    /// Guest CPU time one call may use (time parked in host calls not counted).
-    pub cpu_per_call: Duration,
-    /// Wall-clock time one call may take, host calls included.
-    pub wall_per_call: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            memory_bytes: 128 << 20,
-            cpu_per_call: Duration::from_secs(30),
-            wall_per_call: Duration::from_secs(600),
-        }
-    }
-}
+use bindings::ComponentPre;
 
 /// Why the runtime or a plugin could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -166,17 +145,13 @@ impl Runtime {
         let pre = self.linker.instantiate_pre(&component).map_err(link_err)?;
         let pre = match version {
             ContractVersion::V0_2 => {
-                PluginPre::Latest(bindings::latest::ConnectorPre::new(pre).map_err(link_err)?)
+                ComponentPre::Latest(bindings::latest::ConnectorPre::new(pre).map_err(link_err)?)
             }
-            ContractVersion::V0_1 => {
-                PluginPre::V0_1(bindings::since_v0_1_0::ConnectorPre::new(pre).map_err(link_err)?)
-            }
+            ContractVersion::V0_1 => ComponentPre::V0_1(
+                bindings::since_v0_1_0::ConnectorPre::new(pre).map_err(link_err)?,
+            ),
         };
-        Ok(Plugin {
-            name: name.to_string(),
-            engine: self.engine.clone(),
-            pre,
-        })
+        Ok(Plugin::new(name.to_string(), self.engine.clone(), pre))
     }
 
     /// Reads and loads a plugin file (`--plugin PATH`).
@@ -190,48 +165,6 @@ impl Runtime {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         self.load_plugin(&name, &wasm)
-    }
-}
-
-/// A compiled, pre-instantiated plugin; instantiate it once per tenant run.
-#[derive(Clone)]
-pub struct Plugin {
-    name: String,
-    engine: Engine,
-    pre: PluginPre,
-}
-
-/// The pre-instantiated component, by the contract version it was built for.
-#[derive(Clone)]
-pub(crate) enum PluginPre {
-    /// The current contract.
-    Latest(bindings::latest::ConnectorPre<TenantState>),
-    /// 0.1.x, through the adapter.
-    V0_1(bindings::since_v0_1_0::ConnectorPre<TenantState>),
-}
-
-impl Plugin {
-    /// The plugin's name, used in logs and errors.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The contract version the component was built for.
-    pub fn contract_version(&self) -> ContractVersion {
-        match self.pre {
-            PluginPre::Latest(_) => ContractVersion::V0_2,
-            PluginPre::V0_1(_) => ContractVersion::V0_1,
-        }
-    }
-
-    /// A fresh instance with its own store, limits, HTTP capability and configuration.
-    pub async fn instantiate(
-        &self,
-        limits: &Limits,
-        http: HttpCapability,
-        config: BTreeMap<String, String>,
-    ) -> Result<Instance, CallError> {
-        Instance::new(self, limits.clone(), http, config).await
     }
 }
 

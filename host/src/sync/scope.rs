@@ -193,7 +193,7 @@ mod tests {
 
     fn scope() -> SyncScope {
         SyncScope {
-            component: "Bitbucket".into(),
+            component: "Tickets".into(),
             version: "0.1.0".into(),
             base_url: "http://127.0.0.1:4000".into(),
             credential_kind: "basic".into(),

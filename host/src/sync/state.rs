@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn the_token_round_trips_and_omits_empty_fields() {
         let mut state = SyncState::start(SyncScope {
-            component: "Bitbucket".into(),
+            component: "Tickets".into(),
             ..Default::default()
         });
         state.actions.push(Action {
@@ -148,7 +148,7 @@ mod tests {
         });
         let token = state.to_token();
         assert!(token.contains(r#""operation":"list-resources""#));
-        assert!(token.contains(r#""component":"Bitbucket""#));
+        assert!(token.contains(r#""component":"Tickets""#));
         assert!(!token.contains("resource_id\":\"\""));
         let other = SyncScope::default();
         assert_eq!(SyncState::from_token(&token, &other).unwrap(), state);

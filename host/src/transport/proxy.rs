@@ -333,16 +333,16 @@ mod tests {
             ("http_proxy", "plain:8080"),
         ]);
         assert_eq!(
-            via(&s, "https://api.bitbucket.org/2.0"),
+            via(&s, "https://api.example.com/2.0"),
             Some("secure:3128".into())
         );
         assert_eq!(via(&s, "http://example.com/"), Some("plain:8080".into()));
         let s = settings(&[("all_proxy", "http://any:1")]);
-        assert_eq!(via(&s, "https://api.bitbucket.org/"), Some("any:1".into()));
+        assert_eq!(via(&s, "https://api.example.com/"), Some("any:1".into()));
         assert_eq!(via(&s, "http://example.com/"), Some("any:1".into()));
         let s = settings(&[("HTTPS_PROXY", ""), ("https_proxy", "http://lower:2")]);
         assert_eq!(
-            via(&s, "https://api.bitbucket.org/"),
+            via(&s, "https://api.example.com/"),
             Some("lower:2".into()),
             "an empty upper-case variable counts as unset"
         );
@@ -352,7 +352,7 @@ mod tests {
         ]);
         assert_eq!(via(&s, "https://x.example/"), Some("upper:1".into()));
         assert!(settings(&[]).is_direct());
-        assert_eq!(via(&settings(&[]), "https://api.bitbucket.org/"), None);
+        assert_eq!(via(&settings(&[]), "https://api.example.com/"), None);
     }
 
     #[test]
@@ -416,14 +416,14 @@ mod tests {
             );
         }
         let everything = ProxySettings::all("http://proxy:3128", "example.com,*").unwrap();
-        assert_eq!(via(&everything, "https://api.bitbucket.org/"), None);
+        assert_eq!(via(&everything, "https://api.elsewhere.test/"), None);
     }
 
     #[test]
     fn credentials_never_show_and_bad_values_are_not_quoted() {
         let s = settings(&[("HTTPS_PROXY", "http://alice:s3cr3t-proxy@proxy.corp:3128")]);
         let server = s
-            .proxy_for(&Url::parse("https://api.bitbucket.org/").unwrap())
+            .proxy_for(&Url::parse("https://api.example.com/").unwrap())
             .unwrap();
         for shown in [
             server.to_string(),

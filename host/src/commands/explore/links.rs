@@ -1,4 +1,4 @@
-//! The explorer's URLs. Ids go in query strings, percent-encoded: Bitbucket ids hold `{`, `}` and `:`.
+//! The explorer's URLs. Ids go in query strings, percent-encoded: ids may hold `{`, `}` and `:`.
 
 use c1z::query::{AccessIndex, EntitlementRef, ResourceRef};
 use url::form_urlencoded::Serializer;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::Sheet;
+use super::sheet::Sheet;
 
 /// Writes the header and rows to `path`; returns the number of data rows.
 pub fn write(sheet: &Sheet<'_>, path: &Path) -> anyhow::Result<u64> {

@@ -4,6 +4,7 @@
 mod baton_rows;
 mod csv_file;
 mod review_rows;
+mod sheet;
 mod xlsx_file;
 
 use std::path::{Path, PathBuf};
@@ -15,29 +16,7 @@ use crate::cli::{ExportArgs, ExportFormat, ExportLayout};
 
 pub use baton_rows::BATON_HEADER;
 pub use review_rows::REVIEW_HEADER;
-
-/// One layout of rows: its header and a way to produce its rows (twice for XLSX, which sizes columns first).
-pub struct Sheet<'a> {
-    /// The worksheet name in XLSX.
-    pub name: &'static str,
-    /// Column names.
-    pub header: &'static [&'static str],
-    index: &'a AccessIndex,
-    layout: ExportLayout,
-}
-
-impl Sheet<'_> {
-    /// Calls `emit` with each row, in order.
-    pub fn for_each_row(
-        &self,
-        emit: &mut dyn FnMut(&[String]) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        match self.layout {
-            ExportLayout::Baton => baton_rows::each(self.index, emit),
-            ExportLayout::Review => review_rows::each(self.index, emit),
-        }
-    }
-}
+pub use sheet::Sheet;
 
 /// What an export wrote.
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 
-use super::Sheet;
+use super::sheet::Sheet;
 
 /// Excel's last row index (1,048,576 rows, the header included).
 const MAX_ROW: u32 = 1_048_575;

@@ -116,7 +116,7 @@ cases! {
 
 // ---- the host's imports, for 0.1.0 components: the current ones, adapted ----
 
-use crate::runtime::TenantState;
+use super::super::state::TenantState;
 
 impl old::types::Host for TenantState {}
 
