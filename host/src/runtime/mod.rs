@@ -4,6 +4,7 @@
 mod bindings;
 pub mod contract;
 mod guest_output;
+mod imports;
 mod instance;
 mod legacy;
 mod limits;

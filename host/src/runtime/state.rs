@@ -1,4 +1,5 @@
-//! Per-instance host state and the host side of the contract's imports (`http`, `config`, `log`).
+//! Per-instance host state: the WASI context that grants nothing, the memory limiter, and the
+//! capabilities the contract's imports (`imports/`) reach.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -7,21 +8,17 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::latest::baton::connector::{config, http, log, types};
 use super::guest_output::{GuestOutput, Stream};
-use crate::http::{HttpCapability, HttpError, Method, OutboundRequest};
-
-/// Longest log line a plugin may write; longer ones are cut.
-const MAX_LOG_LINE: usize = 8192;
+use crate::http::HttpCapability;
 
 /// Everything one instance of a plugin can reach: nothing but what is in here.
 pub struct TenantState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limits: StoreLimits,
-    http: HttpCapability,
-    config: BTreeMap<String, String>,
-    plugin: String,
+    pub(super) http: HttpCapability,
+    pub(super) config: BTreeMap<String, String>,
+    pub(super) plugin: String,
     /// When the current guest call must end; passed to HTTP so no request outlives it.
     pub(crate) call_deadline: Option<tokio::time::Instant>,
     /// When the current guest call started, and how long it has spent inside host imports
@@ -80,81 +77,4 @@ impl WasiView for TenantState {
             table: &mut self.table,
         }
     }
-}
-
-impl types::Host for TenantState {}
-
-impl http::Host for TenantState {
-    async fn send(
-        &mut self,
-        req: http::Request,
-    ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
-        let started = Instant::now();
-        let outbound = OutboundRequest {
-            method: match req.method {
-                http::Method::Get => Method::Get,
-                http::Method::Head => Method::Head,
-                http::Method::Post => Method::Post,
-                http::Method::Put => Method::Put,
-                http::Method::Patch => Method::Patch,
-                http::Method::Delete => Method::Delete,
-            },
-            url: req.url,
-            headers: req.headers.into_iter().map(|h| (h.name, h.value)).collect(),
-            body: req.body,
-            endpoint: req.endpoint,
-        };
-        let result = self.http.send(outbound, self.call_deadline).await;
-        self.host_time += started.elapsed();
-        Ok(match result {
-            Ok(resp) => Ok(http::Response {
-                status: resp.status,
-                headers: resp
-                    .headers
-                    .into_iter()
-                    .map(|(name, value)| http::Header { name, value })
-                    .collect(),
-                body: resp.body,
-            }),
-            Err(err) => Err(match err {
-                HttpError::Denied(m) => http::HttpError::Denied(m),
-                HttpError::InvalidRequest(m) => http::HttpError::InvalidRequest(m),
-                HttpError::Connection(m) => http::HttpError::Connection(m),
-                HttpError::Timeout(m) => http::HttpError::Timeout(m),
-                HttpError::TooLarge(m) => http::HttpError::TooLarge(m),
-            }),
-        })
-    }
-}
-
-impl config::Host for TenantState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.config.get(&key).cloned())
-    }
-}
-
-impl log::Host for TenantState {
-    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        let message = truncate(&message, MAX_LOG_LINE);
-        let plugin = self.plugin.as_str();
-        match level {
-            log::Level::Trace => tracing::trace!(plugin, "{message}"),
-            log::Level::Debug => tracing::debug!(plugin, "{message}"),
-            log::Level::Info => tracing::info!(plugin, "{message}"),
-            log::Level::Warn => tracing::warn!(plugin, "{message}"),
-            log::Level::Error => tracing::error!(plugin, "{message}"),
-        }
-        Ok(())
-    }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
