@@ -152,6 +152,7 @@ impl RunSettings {
             credential_kind: self.auth_kind().to_string(),
             credential: credential_fingerprint(self.credential.as_ref().map(|c| &c.credential)),
             config: self.guest_config(),
+            selection: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use super::convert;
 use super::events::{Counts, SyncEvents};
 use super::expand::{self, ExpansionReport};
 use super::scope::{self, SyncScope};
+use super::selection::SyncSelection;
 use super::state::{Action, Operation, SyncState};
 use super::stop::StopRequest;
 use crate::runtime::{CallError, Instance};
@@ -32,6 +33,8 @@ pub struct SyncOptions {
     pub resume: Resume,
     /// Set to stop at the next checkpoint with [`SyncError::Interrupted`].
     pub stop: StopRequest,
+    /// The parts of the sync to run (part of the scope too).
+    pub selection: SyncSelection,
 }
 
 impl Default for SyncOptions {
@@ -42,6 +45,7 @@ impl Default for SyncOptions {
             scope: SyncScope::default(),
             resume: Resume::SameScope,
             stop: StopRequest::new(),
+            selection: SyncSelection::default(),
         }
     }
 }
@@ -93,6 +97,9 @@ pub enum SyncError {
         /// What was wrong.
         message: String,
     },
+    /// The sync asked for a part the component does not have.
+    #[error("{0}")]
+    Selection(String),
     /// The checkpoint of an interrupted sync cannot be resumed.
     #[error("{0}; delete the .in-progress file next to the output to start over")]
     Resume(String),
@@ -156,6 +163,7 @@ pub async fn run_sync(
             requests: 0,
         },
         principals: HashMap::new(),
+        selection: options.selection.clone(),
     };
     let mut last_checkpoint = Instant::now();
     while let Some(action) = engine.state.actions.last().cloned() {
@@ -217,6 +225,8 @@ struct Engine<'a> {
     seen: Counts,
     /// Principals already resolved for grants, by (type, id).
     principals: HashMap<(String, String), pb::Resource>,
+    /// The parts of the sync to run.
+    selection: SyncSelection,
 }
 
 impl Engine<'_> {
@@ -225,14 +235,17 @@ impl Engine<'_> {
         self.state.actions.pop();
         match action.operation {
             Operation::Init => {
-                for op in [
-                    Operation::GrantExpansion,
-                    Operation::ListGrants,
-                    Operation::ListEntitlements,
-                    Operation::ListResources,
-                    Operation::ListResourceTypes,
+                let s = &self.selection;
+                for (op, wanted) in [
+                    (Operation::GrantExpansion, s.expands_grants()),
+                    (Operation::ListGrants, s.lists_grants()),
+                    (Operation::ListEntitlements, s.lists_entitlements()),
+                    (Operation::ListResources, true),
+                    (Operation::ListResourceTypes, true),
                 ] {
-                    self.state.actions.push(Action::new(op));
+                    if wanted {
+                        self.state.actions.push(Action::new(op));
+                    }
                 }
                 Ok(true)
             }
@@ -246,6 +259,23 @@ impl Engine<'_> {
                         bad.display_name
                     )));
                 }
+                let offered: Vec<&str> = types.iter().map(|t| t.id.as_str()).collect();
+                if let Some(unknown) = self
+                    .selection
+                    .resource_types
+                    .iter()
+                    .find(|t| !offered.contains(&t.as_str()))
+                {
+                    return Err(SyncError::Selection(format!(
+                        "the resource type {unknown:?} asked for is not one {} syncs; it syncs {}",
+                        self.instance.plugin(),
+                        offered.join(", ")
+                    )));
+                }
+                let types: Vec<pb::ResourceType> = types
+                    .into_iter()
+                    .filter(|t| self.selection.includes(&t.id))
+                    .collect();
                 self.store.put_resource_types(&types)?;
                 Ok(true)
             }
@@ -328,7 +358,12 @@ impl Engine<'_> {
             self.state.actions.push(action.at(&page.next_token));
         }
         for r in page.items.iter().rev() {
-            for child in r.child_resource_types.iter().rev() {
+            for child in r
+                .child_resource_types
+                .iter()
+                .rev()
+                .filter(|c| self.selection.includes(c))
+            {
                 let mut a = Action::new(Operation::ListResources);
                 a.resource_type_id = child.clone();
                 a.parent_resource_type_id = r.id.resource_type.clone();

@@ -7,10 +7,12 @@ mod engine;
 pub mod events;
 pub mod expand;
 pub mod scope;
+pub mod selection;
 pub mod state;
 pub mod stop;
 
 pub use engine::{Resume, SyncError, SyncOptions, SyncReport, run_sync};
 pub use events::{Counts, NoEvents, SyncEvents};
 pub use scope::SyncScope;
+pub use selection::SyncSelection;
 pub use stop::StopRequest;

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::selection::SyncSelection;
 use crate::credentials::Credential;
 
 /// The scope of one sync. Holds no secret: the credential is a one-way fingerprint.
@@ -26,6 +27,9 @@ pub struct SyncScope {
     pub credential: String,
     /// The non-secret configuration handed to the component (`config.get`).
     pub config: BTreeMap<String, String>,
+    /// The parts of the sync run.
+    #[serde(default)]
+    pub selection: SyncSelection,
 }
 
 /// One way two scopes differ.
@@ -59,6 +63,8 @@ pub enum ScopeChange {
         /// The kind now.
         to_kind: String,
     },
+    /// Another part of the sync (resource types, skipped phases).
+    Selection,
     /// A configuration value was set, changed or unset.
     Config {
         /// The key.
@@ -110,6 +116,9 @@ impl SyncScope {
                     to: to.cloned(),
                 });
             }
+        }
+        if self.selection != earlier.selection {
+            changes.push(ScopeChange::Selection);
         }
         changes
     }
@@ -172,6 +181,9 @@ impl fmt::Display for ScopeChange {
             }
             ScopeChange::Config { key, from, to } => {
                 write!(f, "{key} {} → {}", shown(from), shown(to))
+            }
+            ScopeChange::Selection => {
+                write!(f, "the parts synced (resource types, skipped phases)")
             }
         }
     }
