@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod embedded;
 pub mod http;
 pub mod progress;
+pub mod render;
 pub mod runtime;
 pub mod secrets;
 pub mod settings;

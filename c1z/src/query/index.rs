@@ -8,8 +8,9 @@ use prost_types::value::Kind;
 
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
-use crate::reader::{C1zReader, SyncInfo};
-use crate::store::decode;
+use crate::reader::C1zReader;
+use crate::rows::decode;
+use crate::sync_runs::SyncInfo;
 
 macro_rules! handle {
     ($(#[$doc:meta])* $name:ident) => {

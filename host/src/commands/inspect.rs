@@ -1,7 +1,7 @@
 //! `inspect`: the Baton CLI's views of a .c1z file.
 
 use crate::cli::{InspectArgs, InspectWhat, OutputFormat};
-use c1z::inspect::{InspectCommand, InspectFilter, OutputFormat as C1zFormat, inspect};
+use crate::render::inspect::{InspectCommand, InspectFilter, OutputFormat as C1zFormat, inspect};
 
 /// Renders the requested view of `file`.
 pub fn run(file: &std::path::Path, args: &InspectArgs) -> anyhow::Result<String> {
