@@ -107,21 +107,19 @@ impl<'a> Listing<'a> {
         &self.types
     }
 
-    fn missing(&self, referrer: String, kind: &'static str, id: String) -> C1zError {
-        C1zError::MissingReference {
-            referrer,
-            kind,
-            id,
-            sync_id: self.sync.id.clone(),
-        }
-    }
-
     fn resource_type(&self, id: &str, referrer: &str) -> Result<pb::ResourceType, C1zError> {
         self.types
             .iter()
             .find(|t| t.id == id)
             .cloned()
-            .ok_or_else(|| self.missing(referrer.to_string(), "resource type", id.to_string()))
+            .ok_or_else(|| {
+                C1zError::missing_reference(
+                    &self.sync.id,
+                    referrer.to_string(),
+                    "resource type",
+                    id.to_string(),
+                )
+            })
     }
 
     fn resource(&mut self, id: &pb::ResourceId, referrer: &str) -> Result<pb::Resource, C1zError> {
@@ -133,7 +131,8 @@ impl<'a> Listing<'a> {
             .reader
             .resource(&self.sync.id, &id.resource_type, &id.resource)?
             .ok_or_else(|| {
-                self.missing(
+                C1zError::missing_reference(
+                    &self.sync.id,
                     referrer.to_string(),
                     "resource",
                     pb::resource_key(&key.0, &key.1),
@@ -147,10 +146,14 @@ impl<'a> Listing<'a> {
         if let Some(e) = self.entitlements.get(id) {
             return Ok(e.clone());
         }
-        let e = self
-            .reader
-            .entitlement(&self.sync.id, id)?
-            .ok_or_else(|| self.missing(referrer.to_string(), "entitlement", id.to_string()))?;
+        let e = self.reader.entitlement(&self.sync.id, id)?.ok_or_else(|| {
+            C1zError::missing_reference(
+                &self.sync.id,
+                referrer.to_string(),
+                "entitlement",
+                id.to_string(),
+            )
+        })?;
         self.entitlements.insert(id.to_string(), e.clone());
         Ok(e)
     }

@@ -32,11 +32,15 @@ pub const INCLUDE_FILE: &str = "protos.rs";
 /// Why the `.proto` files could not be compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum ProtoBuildError {
-    /// protox rejected a file; the message names the file, line and column.
-    #[error("cannot compile the .proto files under {root}: {cause}; fix the file named above")]
+    /// protox rejected a file (or could not find one).
+    #[error(
+        "cannot compile {file} under {root}: {cause}; fix that file or the import that names it"
+    )]
     Parse {
         /// The include root.
         root: PathBuf,
+        /// The file at fault, relative to the root, as far as protox tells.
+        file: String,
         /// protox's diagnostic.
         cause: Box<protox::Error>,
     },
@@ -80,6 +84,7 @@ impl Protos {
         let fds =
             protox::compile(&self.files, [&self.root]).map_err(|cause| ProtoBuildError::Parse {
                 root: self.root.clone(),
+                file: cause.file().unwrap_or("a .proto file").to_string(),
                 cause: Box::new(cause),
             })?;
         // Every file read from the root, imports included; the well-known types come from protox.
@@ -96,5 +101,36 @@ impl Protos {
     pub fn generate(&self, mut config: prost_build::Config) -> Result<(), ProtoBuildError> {
         let fds = self.descriptors()?;
         config.compile_fds(fds).map_err(ProtoBuildError::Generate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_protos_parse_with_their_imports() {
+        let fds = Protos::new(PROTO_ROOT, &["c1/connector/v2/grant.proto"])
+            .descriptors()
+            .unwrap();
+        let names: Vec<&str> = fds.file.iter().filter_map(|f| f.name.as_deref()).collect();
+        for want in [
+            "c1/connector/v2/grant.proto",
+            "c1/connector/v2/entitlement.proto",
+            "c1/connector/v2/resource.proto",
+            "google/protobuf/any.proto",
+        ] {
+            assert!(names.contains(&want), "{want} missing from {names:?}");
+        }
+    }
+
+    #[test]
+    fn a_broken_file_is_named() {
+        let dir = std::env::temp_dir().join(format!("proto-build-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("bad.proto"), "syntax = \"proto3\";\nmessage {").unwrap();
+        let err = Protos::new(&dir, &["bad.proto"]).descriptors().unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(err.to_string().contains("bad.proto"), "{err}");
     }
 }
