@@ -74,7 +74,7 @@ fn main() {
                     address: format!("user{i}@example.com"),
                     is_primary: true,
                 }],
-                status: Some(pb::Status {
+                status: Some(pb::user_trait::Status {
                     status: 1,
                     details: String::new(),
                 }),

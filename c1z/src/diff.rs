@@ -1,14 +1,12 @@
 //! Diff of the latest and the previous finished full sync inside one file (`baton diff`): created, deleted and
-//! modified (same external id, different data bytes) resources, entitlements and grants.
+//! modified (same external id, different data bytes) resources, entitlements and grants, as typed data; rendering
+//! it is the caller's.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
-
 use crate::error::C1zError;
-use crate::reader::{C1zReader, ObjectTable};
-use crate::store::decode;
-use crate::{json, pb};
+use crate::reader::C1zReader;
+use crate::rows::ObjectTable;
 
 /// Changes of one object kind; each list holds (external id, data of the relevant side), sorted by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,93 +77,4 @@ pub fn diff(reader: &C1zReader) -> Result<SyncDiff, C1zError> {
         entitlements: part(ObjectTable::Entitlements)?,
         grants: part(ObjectTable::Grants)?,
     })
-}
-
-fn render<M: prost::Message + Default>(
-    kind: &'static str,
-    list: &[(String, Vec<u8>)],
-    f: fn(&M) -> Value,
-) -> Vec<Value> {
-    list.iter()
-        .map(|(id, data)| match decode::<M>(kind, id, data) {
-            Ok(m) => f(&m),
-            // Keep the diff usable on a damaged row: show its id and the decode error.
-            Err(e) => serde_json::json!({"id": id, "error": e.to_string()}),
-        })
-        .collect()
-}
-
-fn part_json<M: prost::Message + Default>(
-    kind: &'static str,
-    c: &Changes,
-    f: fn(&M) -> Value,
-) -> Value {
-    let mut o = Map::new();
-    for (k, list) in [
-        ("created", &c.created),
-        ("deleted", &c.deleted),
-        ("modified", &c.modified),
-    ] {
-        // protojson omits empty repeated fields.
-        if !list.is_empty() {
-            o.insert(k.into(), Value::Array(render(kind, list, f)));
-        }
-    }
-    Value::Object(o)
-}
-
-impl SyncDiff {
-    /// `C1ZDiffOutput{resources, entitlements, grants}`, each `{created, deleted, modified}`.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "resources": part_json::<pb::Resource>("Resource", &self.resources, json::resource),
-            "entitlements": part_json::<pb::Entitlement>("Entitlement", &self.entitlements, json::entitlement),
-            "grants": part_json::<pb::Grant>("Grant", &self.grants, json::grant),
-        })
-    }
-
-    /// Counts per kind and change, then the ids.
-    pub fn to_table(&self) -> String {
-        let parts = [
-            ("Resources", &self.resources),
-            ("Entitlements", &self.entitlements),
-            ("Grants", &self.grants),
-        ];
-        let rows: Vec<Vec<String>> = parts
-            .iter()
-            .map(|(k, c)| {
-                vec![
-                    k.to_string(),
-                    c.created.len().to_string(),
-                    c.deleted.len().to_string(),
-                    c.modified.len().to_string(),
-                ]
-            })
-            .collect();
-        let mut out = format!(
-            "Diff of sync {} (latest) against {} (previous)\n",
-            self.applied_sync_id, self.base_sync_id
-        );
-        out.push_str(&crate::inspect::table(
-            &["Kind", "Created", "Deleted", "Modified"],
-            &rows,
-        ));
-        let mut ids = Vec::new();
-        for (k, c) in parts {
-            for (change, list) in [
-                ("created", &c.created),
-                ("deleted", &c.deleted),
-                ("modified", &c.modified),
-            ] {
-                for (id, _) in list {
-                    ids.push(vec![k.to_string(), change.to_string(), id.clone()]);
-                }
-            }
-        }
-        if !ids.is_empty() {
-            out.push('\n');
-            out.push_str(&crate::inspect::table(&["Kind", "Change", "ID"], &ids));
-        }
-        out
-    }
 }

@@ -8,12 +8,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::envelope;
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
-use crate::store::{decode, stats_json, suffixed, write_grants};
+use crate::rows::{self, GrantFilter, decode, stats_json};
+use crate::store::{suffixed, write_grants};
+use crate::sync_runs;
 
 /// An open, editable copy of a .c1z file.
 pub struct C1zEditor {
@@ -57,37 +59,13 @@ impl C1zEditor {
 
     /// The id of the latest finished full sync (the one `inspect` shows by default).
     pub fn latest_full_sync(&self) -> Result<String, C1zError> {
-        self.conn
-            .query_row(
-                "SELECT sync_id FROM v1_sync_runs WHERE ended_at IS NOT NULL AND sync_type = 'full' \
-                 ORDER BY ended_at DESC, sync_id DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .ctx("reading sync runs")?
+        sync_runs::finished_full(&self.conn)?
+            .into_iter()
+            .next()
+            .map(|s| s.id)
             .ok_or_else(|| C1zError::NoFinishedSync {
                 path: self.path.clone(),
             })
-    }
-
-    fn one<M: Message + Default>(
-        &self,
-        table: &str,
-        kind: &'static str,
-        sync: &str,
-        external_id: &str,
-    ) -> Result<Option<M>, C1zError> {
-        let data: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                &format!("SELECT data FROM {table} WHERE external_id = ?1 AND sync_id = ?2"),
-                params![external_id, sync],
-                |r| r.get(0),
-            )
-            .optional()
-            .ctx(&format!("reading {kind} {external_id}"))?;
-        data.map(|d| decode(kind, external_id, &d)).transpose()
     }
 
     /// One resource of `sync`.
@@ -97,18 +75,17 @@ impl C1zEditor {
         resource_type: &str,
         id: &str,
     ) -> Result<Option<pb::Resource>, C1zError> {
-        let key = pb::resource_key(resource_type, id);
-        self.one("v1_resources", "Resource", sync, &key)
+        rows::resource(&self.conn, sync, resource_type, id)
     }
 
     /// One entitlement of `sync`.
     pub fn entitlement(&self, sync: &str, id: &str) -> Result<Option<pb::Entitlement>, C1zError> {
-        self.one("v1_entitlements", "Entitlement", sync, id)
+        rows::entitlement(&self.conn, sync, id)
     }
 
     /// One grant of `sync`.
     pub fn grant(&self, sync: &str, id: &str) -> Result<Option<pb::Grant>, C1zError> {
-        self.one("v1_grants", "Grant", sync, id)
+        rows::grant(&self.conn, sync, id)
     }
 
     /// The principal's grants of `sync` on the resource `(resource_type, resource)`, direct or inherited.
@@ -118,30 +95,14 @@ impl C1zEditor {
         resource: &pb::ResourceId,
         principal: &pb::ResourceId,
     ) -> Result<Vec<pb::Grant>, C1zError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT external_id, data FROM v1_grants WHERE sync_id = ?1 AND resource_type_id = ?2 \
-                 AND resource_id = ?3 AND principal_resource_type_id = ?4 AND principal_resource_id = ?5 ORDER BY id",
-            )
-            .ctx("reading grants")?;
-        let rows = stmt
-            .query_map(
-                params![
-                    sync,
-                    resource.resource_type,
-                    resource.resource,
-                    principal.resource_type,
-                    principal.resource
-                ],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)),
-            )
-            .ctx("reading grants")?;
-        rows.map(|row| {
-            let (id, data) = row.ctx("reading grants")?;
-            decode("Grant", &id, &data)
-        })
-        .collect()
+        let filter = GrantFilter {
+            resource_type: Some(&resource.resource_type),
+            resource: Some(&resource.resource),
+            principal_type: Some(&principal.resource_type),
+            principal: Some(&principal.resource),
+            ..GrantFilter::default()
+        };
+        rows::grants(&self.conn, sync, filter)
     }
 
     /// Whether some grant of `sync` expands from `entitlement_id` (its holders inherit other grants through it).

@@ -168,6 +168,21 @@ pub enum C1zError {
 }
 
 impl C1zError {
+    /// `referrer` references the `kind` `id`, which sync `sync_id` lacks.
+    pub(crate) fn missing_reference(
+        sync_id: &str,
+        referrer: String,
+        kind: &'static str,
+        id: String,
+    ) -> Self {
+        C1zError::MissingReference {
+            referrer,
+            kind,
+            id,
+            sync_id: sync_id.to_string(),
+        }
+    }
+
     pub(crate) fn io(
         what: impl Into<String>,
         path: impl Into<PathBuf>,

@@ -5,13 +5,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, params};
 
 use crate::envelope;
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
-use crate::store::decode;
+use crate::rows::{self, GrantFilter, decode};
+use crate::sync_runs;
+
+pub use crate::rows::ObjectTable;
+pub use crate::sync_runs::SyncInfo;
 
 /// A read-only view of one .c1z file.
 pub struct C1zReader {
@@ -19,64 +22,6 @@ pub struct C1zReader {
     conn: Connection,
     path: PathBuf,
     _tmp: tempfile::TempDir,
-}
-
-/// One row of `v1_sync_runs`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncInfo {
-    /// Sync id (KSUID).
-    pub id: String,
-    /// Local-time text.
-    pub started_at: String,
-    /// Local-time text; None while unfinished.
-    pub ended_at: Option<String>,
-    /// `full`, `partial`, ...
-    pub sync_type: String,
-    /// Parent sync for partial syncs.
-    pub parent_sync_id: String,
-    /// The state token.
-    pub token: String,
-    /// The stats JSON, if written.
-    pub stats: Option<String>,
-}
-
-/// The object tables that diff compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectTable {
-    /// `v1_resource_types`.
-    ResourceTypes,
-    /// `v1_resources`.
-    Resources,
-    /// `v1_entitlements`.
-    Entitlements,
-    /// `v1_grants`.
-    Grants,
-}
-
-impl ObjectTable {
-    fn name(self) -> &'static str {
-        match self {
-            ObjectTable::ResourceTypes => "v1_resource_types",
-            ObjectTable::Resources => "v1_resources",
-            ObjectTable::Entitlements => "v1_entitlements",
-            ObjectTable::Grants => "v1_grants",
-        }
-    }
-}
-
-const SYNC_COLUMNS: &str =
-    "sync_id, started_at, ended_at, sync_type, parent_sync_id, sync_token, stats";
-
-fn sync_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SyncInfo> {
-    Ok(SyncInfo {
-        id: r.get(0)?,
-        started_at: r.get(1)?,
-        ended_at: r.get(2)?,
-        sync_type: r.get(3)?,
-        parent_sync_id: r.get(4)?,
-        token: r.get(5)?,
-        stats: r.get(6)?,
-    })
 }
 
 impl C1zReader {
@@ -159,25 +104,12 @@ impl C1zReader {
 
     /// Every sync run, oldest first.
     pub fn syncs(&self) -> Result<Vec<SyncInfo>, C1zError> {
-        self.query_syncs(&format!(
-            "SELECT {SYNC_COLUMNS} FROM v1_sync_runs ORDER BY started_at, sync_id"
-        ))
+        sync_runs::all(&self.conn)
     }
 
     /// Finished full syncs, newest first (baton's `ORDER BY ended_at DESC, sync_id DESC`).
     pub fn finished_full_syncs(&self) -> Result<Vec<SyncInfo>, C1zError> {
-        self.query_syncs(&format!(
-            "SELECT {SYNC_COLUMNS} FROM v1_sync_runs WHERE ended_at IS NOT NULL AND sync_type = 'full' \
-             ORDER BY ended_at DESC, sync_id DESC"
-        ))
-    }
-
-    fn query_syncs(&self, sql: &str) -> Result<Vec<SyncInfo>, C1zError> {
-        let mut stmt = self.conn.prepare(sql).ctx("reading sync runs")?;
-        stmt.query_map([], sync_row)
-            .ctx("reading sync runs")?
-            .collect::<Result<_, _>>()
-            .ctx("reading sync runs")
+        sync_runs::finished_full(&self.conn)
     }
 
     /// The latest finished full sync, if any.
@@ -189,74 +121,22 @@ impl C1zReader {
     /// newest unfinished sync.
     pub fn resolve_sync(&self, explicit: Option<&str>) -> Result<SyncInfo, C1zError> {
         if let Some(id) = explicit {
-            return self
-                .conn
-                .query_row(
-                    &format!("SELECT {SYNC_COLUMNS} FROM v1_sync_runs WHERE sync_id = ?1"),
-                    [id],
-                    sync_row,
-                )
-                .optional()
-                .ctx("reading sync runs")?
-                .ok_or_else(|| C1zError::SyncNotFound {
-                    path: self.path.clone(),
-                    sync_id: id.to_string(),
-                });
+            return sync_runs::by_id(&self.conn, id)?.ok_or_else(|| C1zError::SyncNotFound {
+                path: self.path.clone(),
+                sync_id: id.to_string(),
+            });
         }
         if let Some(s) = self.latest_full_sync()? {
             return Ok(s);
         }
-        self.query_syncs(&format!(
-            "SELECT {SYNC_COLUMNS} FROM v1_sync_runs WHERE ended_at IS NULL ORDER BY started_at DESC, sync_id DESC \
-             LIMIT 1"
-        ))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| C1zError::NoFinishedSync { path: self.path.clone() })
-    }
-
-    fn list<M: Message + Default>(
-        &self,
-        kind: &'static str,
-        sql: &str,
-        args: Vec<SqlValue>,
-    ) -> Result<Vec<M>, C1zError> {
-        let ctx = format!("reading {kind}s");
-        let mut stmt = self.conn.prepare(sql).ctx(&ctx)?;
-        let rows = stmt
-            .query_map(params_from_iter(args), |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .ctx(&ctx)?;
-        rows.map(|row| {
-            let (id, data) = row.ctx(&ctx)?;
-            decode(kind, &id, &data)
+        sync_runs::newest_unfinished(&self.conn)?.ok_or_else(|| C1zError::NoFinishedSync {
+            path: self.path.clone(),
         })
-        .collect()
-    }
-
-    fn filtered<M: Message + Default>(
-        &self,
-        kind: &'static str,
-        table: &str,
-        sync: &str,
-        filters: &[(&str, Option<&str>)],
-    ) -> Result<Vec<M>, C1zError> {
-        let mut sql = format!("SELECT external_id, data FROM {table} WHERE sync_id = ?1");
-        let mut args = vec![SqlValue::Text(sync.to_string())];
-        for (col, val) in filters {
-            if let Some(v) = val {
-                args.push(SqlValue::Text(v.to_string()));
-                sql.push_str(&format!(" AND {col} = ?{}", args.len()));
-            }
-        }
-        sql.push_str(" ORDER BY id");
-        self.list(kind, &sql, args)
     }
 
     /// Resource types of a sync.
     pub fn resource_types(&self, sync: &str) -> Result<Vec<pb::ResourceType>, C1zError> {
-        self.filtered("ResourceType", "v1_resource_types", sync, &[])
+        rows::resource_types(&self.conn, sync)
     }
 
     /// One resource type.
@@ -265,15 +145,7 @@ impl C1zReader {
         sync: &str,
         id: &str,
     ) -> Result<Option<pb::ResourceType>, C1zError> {
-        Ok(self
-            .filtered(
-                "ResourceType",
-                "v1_resource_types",
-                sync,
-                &[("external_id", Some(id))],
-            )?
-            .into_iter()
-            .next())
+        rows::resource_type(&self.conn, sync, id)
     }
 
     /// Resources of a sync, optionally of one type.
@@ -282,12 +154,7 @@ impl C1zReader {
         sync: &str,
         resource_type: Option<&str>,
     ) -> Result<Vec<pb::Resource>, C1zError> {
-        self.filtered(
-            "Resource",
-            "v1_resources",
-            sync,
-            &[("resource_type_id", resource_type)],
-        )
+        rows::resources(&self.conn, sync, resource_type)
     }
 
     /// One resource.
@@ -297,16 +164,7 @@ impl C1zReader {
         resource_type: &str,
         id: &str,
     ) -> Result<Option<pb::Resource>, C1zError> {
-        let key = pb::resource_key(resource_type, id);
-        Ok(self
-            .filtered(
-                "Resource",
-                "v1_resources",
-                sync,
-                &[("external_id", Some(&key))],
-            )?
-            .into_iter()
-            .next())
+        rows::resource(&self.conn, sync, resource_type, id)
     }
 
     /// Entitlements of a sync, optionally of one resource type and resource.
@@ -316,28 +174,12 @@ impl C1zReader {
         resource_type: Option<&str>,
         resource: Option<&str>,
     ) -> Result<Vec<pb::Entitlement>, C1zError> {
-        self.filtered(
-            "Entitlement",
-            "v1_entitlements",
-            sync,
-            &[
-                ("resource_type_id", resource_type),
-                ("resource_id", resource),
-            ],
-        )
+        rows::entitlements(&self.conn, sync, resource_type, resource)
     }
 
     /// One entitlement.
     pub fn entitlement(&self, sync: &str, id: &str) -> Result<Option<pb::Entitlement>, C1zError> {
-        Ok(self
-            .filtered(
-                "Entitlement",
-                "v1_entitlements",
-                sync,
-                &[("external_id", Some(id))],
-            )?
-            .into_iter()
-            .next())
+        rows::entitlement(&self.conn, sync, id)
     }
 
     /// Grants of a sync, optionally of one entitlement, or of one resource type and resource.
@@ -348,16 +190,13 @@ impl C1zReader {
         resource_type: Option<&str>,
         resource: Option<&str>,
     ) -> Result<Vec<pb::Grant>, C1zError> {
-        self.filtered(
-            "Grant",
-            "v1_grants",
-            sync,
-            &[
-                ("entitlement_id", entitlement),
-                ("resource_type_id", resource_type),
-                ("resource_id", resource),
-            ],
-        )
+        let filter = GrantFilter {
+            entitlement,
+            resource_type,
+            resource,
+            ..GrantFilter::default()
+        };
+        rows::grants(&self.conn, sync, filter)
     }
 
     /// Grants held by one principal.
@@ -367,28 +206,17 @@ impl C1zReader {
         principal_type: &str,
         principal: &str,
     ) -> Result<Vec<pb::Grant>, C1zError> {
-        self.filtered(
-            "Grant",
-            "v1_grants",
-            sync,
-            &[
-                ("principal_resource_type_id", Some(principal_type)),
-                ("principal_resource_id", Some(principal)),
-            ],
-        )
+        let filter = GrantFilter {
+            principal_type: Some(principal_type),
+            principal: Some(principal),
+            ..GrantFilter::default()
+        };
+        rows::grants(&self.conn, sync, filter)
     }
 
     /// Row count of a table for a sync.
     pub fn count(&self, table: ObjectTable, sync: &str) -> Result<u64, C1zError> {
-        let n: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT count(*) FROM {} WHERE sync_id = ?1", table.name()),
-                [sync],
-                |r| r.get(0),
-            )
-            .ctx("counting")?;
-        Ok(n as u64)
+        rows::count(&self.conn, table, sync)
     }
 
     /// Row counts per resource type id (resources, entitlements, grants).
@@ -397,24 +225,7 @@ impl C1zReader {
         table: ObjectTable,
         sync: &str,
     ) -> Result<BTreeMap<String, u64>, C1zError> {
-        let col = if table == ObjectTable::ResourceTypes {
-            "external_id"
-        } else {
-            "resource_type_id"
-        };
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {col}, count(*) FROM {} WHERE sync_id = ?1 GROUP BY {col}",
-                table.name()
-            ))
-            .ctx("counting")?;
-        stmt.query_map([sync], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-        })
-        .ctx("counting")?
-        .collect::<Result<_, _>>()
-        .ctx("counting")
+        rows::count_by_type(&self.conn, table, sync)
     }
 
     /// external_id → data bytes of every row of a table in a sync (for diffs).
@@ -423,17 +234,7 @@ impl C1zReader {
         table: ObjectTable,
         sync: &str,
     ) -> Result<BTreeMap<String, Vec<u8>>, C1zError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT external_id, data FROM {} WHERE sync_id = ?1",
-                table.name()
-            ))
-            .ctx("reading rows")?;
-        stmt.query_map([sync], |r| Ok((r.get(0)?, r.get(1)?)))
-            .ctx("reading rows")?
-            .collect::<Result<_, _>>()
-            .ctx("reading rows")
+        rows::raw_rows(&self.conn, table, sync)
     }
 
     /// The expansion column of a grant (None when NULL).
@@ -442,18 +243,7 @@ impl C1zReader {
         sync: &str,
         grant_id: &str,
     ) -> Result<Option<pb::GrantExpandable>, C1zError> {
-        let data: Option<Option<Vec<u8>>> = self
-            .conn
-            .query_row(
-                "SELECT expansion FROM v1_grants WHERE external_id = ?1 AND sync_id = ?2",
-                params![grant_id, sync],
-                |r| r.get(0),
-            )
-            .optional()
-            .ctx("reading a grant's expansion")?;
-        data.flatten()
-            .map(|d| decode("GrantExpandable", grant_id, &d))
-            .transpose()
+        rows::grant_expansion(&self.conn, sync, grant_id)
     }
 
     /// The underlying (temp copy) database, for ad-hoc queries.

@@ -6,7 +6,6 @@
 //! and renames it over `<path>`.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -15,7 +14,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{C1zError, SqlContext};
 use crate::pb::{self, Annotation};
+use crate::rows::{self, GrantFilter, decode};
 use crate::{envelope, ksuid, schema, timestamp};
+
+pub use crate::rows::SyncCounts;
 
 /// How many finished full syncs `finish` keeps (baton-sdk's default for `BATON_KEEP_SYNC_COUNT`).
 pub const KEEP_FULL_SYNCS: usize = 2;
@@ -44,19 +46,6 @@ pub struct SyncRun {
     pub token: String,
     /// Whether an unfinished sync was resumed.
     pub resumed: bool,
-}
-
-/// Object counts of one sync.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SyncCounts {
-    /// Resource types.
-    pub resource_types: u64,
-    /// Resources.
-    pub resources: u64,
-    /// Entitlements.
-    pub entitlements: u64,
-    /// Grants.
-    pub grants: u64,
 }
 
 /// `<path>.in-progress`: the working database of an unfinished sync.
@@ -377,23 +366,7 @@ impl SyncStore {
 
     /// Resource types of the current sync, in insertion order.
     pub fn resource_types(&self) -> Result<Vec<pb::ResourceType>, C1zError> {
-        let sync = self.current()?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT external_id, data FROM v1_resource_types WHERE sync_id = ?1 ORDER BY id",
-            )
-            .ctx("preparing")?;
-        let rows = stmt
-            .query_map([&sync], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .ctx("reading resource types")?;
-        rows.map(|row| {
-            let (id, data) = row.ctx("reading resource types")?;
-            decode("ResourceType", &id, &data)
-        })
-        .collect()
+        rows::resource_types(&self.conn, &self.current()?)
     }
 
     /// Resources of the current sync in rowid order, starting at rowid `from`; returns the rowid to continue from
@@ -403,27 +376,7 @@ impl SyncStore {
         from: i64,
         limit: usize,
     ) -> Result<(Vec<pb::Resource>, Option<i64>), C1zError> {
-        let sync = self.current()?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, external_id, data FROM v1_resources WHERE sync_id = ?1 AND id >= ?2 ORDER BY id LIMIT ?3",
-            )
-            .ctx("preparing")?;
-        let mut rows = stmt
-            .query(params![sync, from, limit as i64 + 1])
-            .ctx("reading resources")?;
-        let mut out = Vec::with_capacity(limit.min(10_000));
-        while let Some(row) = rows.next().ctx("reading resources")? {
-            let rowid: i64 = row.get(0).ctx("reading resources")?;
-            if out.len() == limit {
-                return Ok((out, Some(rowid)));
-            }
-            let id: String = row.get(1).ctx("reading resources")?;
-            let data: Vec<u8> = row.get(2).ctx("reading resources")?;
-            out.push(decode("Resource", &id, &data)?);
-        }
-        Ok((out, None))
+        rows::resources_page(&self.conn, &self.current()?, from, limit)
     }
 
     /// One resource of the current sync.
@@ -432,67 +385,28 @@ impl SyncStore {
         resource_type: &str,
         id: &str,
     ) -> Result<Option<pb::Resource>, C1zError> {
-        let key = pb::resource_key(resource_type, id);
-        self.one(
-            "SELECT data FROM v1_resources WHERE external_id = ?1 AND sync_id = ?2",
-            "Resource",
-            &key,
-        )
+        rows::resource(&self.conn, &self.current()?, resource_type, id)
     }
 
     /// One entitlement of the current sync.
     pub fn entitlement(&self, id: &str) -> Result<Option<pb::Entitlement>, C1zError> {
-        self.one(
-            "SELECT data FROM v1_entitlements WHERE external_id = ?1 AND sync_id = ?2",
-            "Entitlement",
-            id,
-        )
+        rows::entitlement(&self.conn, &self.current()?, id)
     }
 
     /// One grant of the current sync.
     pub fn grant(&self, id: &str) -> Result<Option<pb::Grant>, C1zError> {
-        self.one(
-            "SELECT data FROM v1_grants WHERE external_id = ?1 AND sync_id = ?2",
-            "Grant",
-            id,
-        )
-    }
-
-    fn one<M: Message + Default>(
-        &self,
-        sql: &str,
-        kind: &'static str,
-        id: &str,
-    ) -> Result<Option<M>, C1zError> {
-        let sync = self.current()?;
-        let mut stmt = self.conn.prepare_cached(sql).ctx("preparing")?;
-        let data: Option<Vec<u8>> = stmt
-            .query_row(params![id, sync], |r| r.get(0))
-            .optional()
-            .ctx(&format!("reading {kind} {id}"))?;
-        data.map(|d| decode(kind, id, &d)).transpose()
+        rows::grant(&self.conn, &self.current()?, id)
     }
 
     /// Grants of an entitlement in the current sync, in insertion order.
     pub fn grants_for_entitlement(&self, entitlement_id: &str) -> Result<Vec<pb::Grant>, C1zError> {
         let sync = self.current()?;
         self.ensure_indexes()?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT external_id, data FROM v1_grants WHERE entitlement_id = ?1 AND sync_id = ?2 ORDER BY id",
-            )
-            .ctx("preparing")?;
-        let rows = stmt
-            .query_map(params![entitlement_id, sync], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .ctx("reading grants")?;
-        rows.map(|row| {
-            let (id, data) = row.ctx("reading grants")?;
-            decode("Grant", &id, &data)
-        })
-        .collect()
+        let filter = GrantFilter {
+            entitlement: Some(entitlement_id),
+            ..GrantFilter::default()
+        };
+        rows::grants(&self.conn, &sync, filter)
     }
 
     /// Every grant of the current sync with needs_expansion=1, with its GrantExpandable.
@@ -538,7 +452,7 @@ impl SyncStore {
 
     /// Resource types, resources, entitlements and grants of the current sync.
     pub fn counts(&self) -> Result<SyncCounts, C1zError> {
-        counts_of(&self.conn, &self.current()?)
+        rows::counts(&self.conn, &self.current()?)
     }
 
     /// Stores the engine's state token and commits everything written so far durably (data and token in one
@@ -563,7 +477,7 @@ impl SyncStore {
     /// to `<path>.tmp`, fsyncs, renames over `path`, removes `<path>.in-progress`. Returns the final path.
     pub fn finish(mut self) -> Result<PathBuf, C1zError> {
         let sync = self.current()?;
-        let stats = stats_json(&self.conn, &sync)?;
+        let stats = rows::stats_json(&self.conn, &sync)?;
         self.conn
             .execute(
                 "UPDATE v1_sync_runs SET ended_at = ?1, stats = ?2, supports_diff = 1 WHERE sync_id = ?3 \
@@ -700,65 +614,6 @@ pub(crate) fn write_grants(
     Ok(())
 }
 
-/// Object counts of `sync`.
-pub(crate) fn counts_of(conn: &Connection, sync: &str) -> Result<SyncCounts, C1zError> {
-    let count = |table: &str| -> Result<u64, C1zError> {
-        let n: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM {table} WHERE sync_id = ?1"))
-            .and_then(|mut s| s.query_row([sync], |r| r.get(0)))
-            .ctx(&format!("counting {table}"))?;
-        Ok(n as u64)
-    };
-    Ok(SyncCounts {
-        resource_types: count("v1_resource_types")?,
-        resources: count("v1_resources")?,
-        entitlements: count("v1_entitlements")?,
-        grants: count("v1_grants")?,
-    })
-}
-
-/// The stats JSON of `sync` (Go's encoding of c1.reader.v2.SyncStats).
-pub(crate) fn stats_json(conn: &Connection, sync: &str) -> Result<String, C1zError> {
-    let c = counts_of(conn, sync)?;
-    let by_type = |table: &str| -> Result<BTreeMap<String, i64>, C1zError> {
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT resource_type_id, count(*) FROM {table} WHERE sync_id = ?1 GROUP BY resource_type_id"
-            ))
-            .ctx("computing stats")?;
-        stmt.query_map([sync], |r| Ok((r.get(0)?, r.get(1)?)))
-            .ctx("computing stats")?
-            .collect::<Result<_, _>>()
-            .ctx("computing stats")
-    };
-    // Go's encoding/json of c1.reader.v2.SyncStats: snake_case keys, zero values omitted.
-    let mut m = serde_json::Map::new();
-    for (k, v) in [
-        ("resource_types", c.resource_types),
-        ("resources", c.resources),
-        ("entitlements", c.entitlements),
-        ("grants", c.grants),
-    ] {
-        if v > 0 {
-            m.insert(k.into(), v.into());
-        }
-    }
-    for (k, table) in [
-        ("resources_by_resource_type", "v1_resources"),
-        ("grants_by_resource_type", "v1_grants"),
-        ("entitlements_by_resource_type", "v1_entitlements"),
-    ] {
-        let map = by_type(table)?;
-        if !map.is_empty() {
-            m.insert(
-                k.into(),
-                serde_json::to_value(map).expect("a map of ints serializes"),
-            );
-        }
-    }
-    Ok(serde_json::Value::Object(m).to_string())
-}
-
 struct GrantColumns<'a> {
     resource_type: &'a str,
     resource: &'a str,
@@ -820,17 +675,4 @@ fn invalid(kind: &'static str, id: &str, reason: &str) -> C1zError {
         id: id.to_string(),
         reason: reason.to_string(),
     }
-}
-
-/// Decodes a stored blob, naming the row on failure.
-pub(crate) fn decode<M: Message + Default>(
-    kind: &'static str,
-    id: &str,
-    data: &[u8],
-) -> Result<M, C1zError> {
-    M::decode(data).map_err(|cause| C1zError::Decode {
-        kind,
-        id: id.to_string(),
-        cause,
-    })
 }

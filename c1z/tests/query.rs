@@ -33,7 +33,7 @@ fn expandable(mut g: pb::Grant, from: &pb::Entitlement) -> pb::Grant {
 
 fn with_status(mut u: pb::Resource, status: pb::StatusValue) -> pb::Resource {
     let mut t: pb::UserTrait = pb::pick(&u.annotations).unwrap();
-    t.status = Some(pb::Status {
+    t.status = Some(pb::user_trait::Status {
         status: status as i32,
         details: String::new(),
     });

@@ -10,6 +10,7 @@ pub mod embedded;
 pub mod http;
 pub mod operations;
 pub mod progress;
+pub mod render;
 pub mod runtime;
 pub mod secrets;
 pub mod sync;

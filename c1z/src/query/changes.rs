@@ -7,8 +7,9 @@ use super::index::{AccountStatus, decoded_user_status};
 use crate::diff;
 use crate::error::C1zError;
 use crate::pb;
-use crate::reader::{C1zReader, ObjectTable};
-use crate::store::decode;
+use crate::reader::C1zReader;
+use crate::rows::ObjectTable;
+use crate::rows::decode;
 
 /// How an object changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,8 +8,9 @@ use prost_types::value::Kind;
 
 use crate::error::{C1zError, SqlContext};
 use crate::pb;
-use crate::reader::{C1zReader, SyncInfo};
-use crate::store::decode;
+use crate::reader::C1zReader;
+use crate::rows::decode;
+use crate::sync_runs::SyncInfo;
 
 macro_rules! handle {
     ($(#[$doc:meta])* $name:ident) => {
@@ -342,15 +343,6 @@ impl AccessIndex {
         Ok(index)
     }
 
-    fn missing(&self, referrer: String, kind: &'static str, id: String) -> C1zError {
-        C1zError::MissingReference {
-            referrer,
-            kind,
-            id,
-            sync_id: self.sync.id.clone(),
-        }
-    }
-
     fn load_resources(&mut self, reader: &C1zReader) -> Result<(), C1zError> {
         let list = rows::<1>(
             reader,
@@ -405,7 +397,8 @@ impl AccessIndex {
         for ([id, rt, res], data) in list {
             let view: EntitlementView = decode("Entitlement", &id, &data)?;
             let resource = self.find_resource(&rt, &res).ok_or_else(|| {
-                self.missing(
+                C1zError::missing_reference(
+                    &self.sync.id,
                     format!("entitlement {id}"),
                     "resource",
                     pb::resource_key(&rt, &res),
@@ -438,11 +431,16 @@ impl AccessIndex {
         self.grants_of_entitlement = vec![Vec::new(); self.entitlements.len()];
         for ([id, ent, prt, pid], data) in list {
             let referrer = || format!("grant {id}");
-            let entitlement = self
-                .find_entitlement(&ent)
-                .ok_or_else(|| self.missing(referrer(), "entitlement", ent.clone()))?;
+            let entitlement = self.find_entitlement(&ent).ok_or_else(|| {
+                C1zError::missing_reference(&self.sync.id, referrer(), "entitlement", ent.clone())
+            })?;
             let principal = self.find_resource(&prt, &pid).ok_or_else(|| {
-                self.missing(referrer(), "resource", pb::resource_key(&prt, &pid))
+                C1zError::missing_reference(
+                    &self.sync.id,
+                    referrer(),
+                    "resource",
+                    pb::resource_key(&prt, &pid),
+                )
             })?;
             let view: GrantSourcesView = decode("Grant", &id, &data)?;
             let sources = view.sources.map(|s| s.sources).unwrap_or_default();

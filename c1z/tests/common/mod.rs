@@ -41,7 +41,7 @@ pub fn user(id: &str, name: &str) -> pb::Resource {
             address: format!("{id}@example.com"),
             is_primary: true,
         }],
-        status: Some(pb::Status {
+        status: Some(pb::user_trait::Status {
             status: pb::StatusValue::Enabled as i32,
             details: String::new(),
         }),

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use c1z::C1zReader;
-use c1z::inspect::table;
 use c1z::query::{AccessIndex, Holding, ResourceRef, Route};
 use serde_json::{Value, json};
 
 use super::wording::{email, handle, how_kind, how_text, principal_label, status_word};
 use crate::cli::{InspectArgs, InspectWhat, OutputFormat};
+use crate::render::table::{pretty, table};
 
 /// Opens `file` and loads one sync (`sync_id`, or the latest full sync) for the access queries.
 pub fn open_reader(file: &Path) -> anyhow::Result<C1zReader> {
@@ -149,12 +149,6 @@ fn holders(index: &AccessIndex, args: &InspectArgs) -> anyhow::Result<String> {
             out
         }
     })
-}
-
-fn pretty(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).expect("JSON values serialize");
-    s.push('\n');
-    s
 }
 
 fn resource_json(index: &AccessIndex, r: ResourceRef) -> Value {

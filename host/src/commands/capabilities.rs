@@ -60,7 +60,7 @@ pub fn document(types: &[wit::ResourceType], provisioning: &[wit::Provisioning])
                 caps.push(PROVISION);
             }
             json!({
-                "resourceType": c1z::json::resource_type(&convert::resource_type(rt)),
+                "resourceType": crate::render::baton_json::resource_type(&convert::resource_type(rt)),
                 "capabilities": caps,
             })
         })

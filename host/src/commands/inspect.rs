@@ -1,7 +1,9 @@
 //! `inspect`: the Baton CLI's views of a .c1z file.
 
 use crate::cli::{InspectArgs, InspectWhat, OutputFormat};
-use c1z::inspect::{InspectCommand, InspectFilter, OutputFormat as C1zFormat, inspect};
+use crate::render::inspect::{
+    InspectCommand, InspectFilter, OutputFormat as RenderFormat, inspect,
+};
 
 /// Renders the requested view of `file`.
 pub fn run(file: &std::path::Path, args: &InspectArgs) -> anyhow::Result<String> {
@@ -24,8 +26,8 @@ pub fn run(file: &std::path::Path, args: &InspectArgs) -> anyhow::Result<String>
         sync_id: args.sync_id.clone(),
     };
     let format = match args.output {
-        OutputFormat::Table => C1zFormat::Table,
-        OutputFormat::Json => C1zFormat::Json,
+        OutputFormat::Table => RenderFormat::Table,
+        OutputFormat::Json => RenderFormat::Json,
     };
     Ok(inspect(file, command, &filter, format)?)
 }

@@ -114,7 +114,7 @@ pub fn render_json(r: &Report) -> String {
         "result": outcome_word(r),
         "change": if r.applied { "applied" } else { "already-satisfied" },
         "message": r.message,
-        "grants": r.grants.iter().map(c1z::json::grant).collect::<Vec<_>>(),
+        "grants": r.grants.iter().map(crate::render::baton_json::grant).collect::<Vec<_>>(),
         "file": file,
         "notes": r.notes,
     });

@@ -78,20 +78,20 @@ fn profile_back(s: Option<&Struct>) -> Vec<wit::ProfileEntry> {
         .collect()
 }
 
-fn status(status: wit::AccountStatus, details: &str) -> pb::Status {
+fn status(status: wit::AccountStatus, details: &str) -> pb::user_trait::Status {
     let value = match status {
         wit::AccountStatus::Unspecified => pb::StatusValue::Unspecified,
         wit::AccountStatus::Enabled => pb::StatusValue::Enabled,
         wit::AccountStatus::Disabled => pb::StatusValue::Disabled,
         wit::AccountStatus::Deleted => pb::StatusValue::Deleted,
     };
-    pb::Status {
+    pb::user_trait::Status {
         status: value as i32,
         details: details.to_string(),
     }
 }
 
-fn status_back(status: Option<&pb::Status>) -> (wit::AccountStatus, String) {
+fn status_back(status: Option<&pb::user_trait::Status>) -> (wit::AccountStatus, String) {
     let Some(s) = status else {
         return (wit::AccountStatus::Unspecified, String::new());
     };
@@ -144,7 +144,11 @@ pub fn resource(r: &wit::ResourceInfo) -> pb::Resource {
             ),
             ..Default::default()
         };
-        out.status = Some(st);
+        // The resource's own status has the same values as the trait's.
+        out.status = Some(pb::Status {
+            status: st.status,
+            details: st.details,
+        });
         out.annotations.push(trait_.to_any());
     }
     if let Some(group) = &r.group {

@@ -221,6 +221,7 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+            selection: Default::default(),
         }
     }
 

@@ -1,11 +1,9 @@
 //! protojson-style JSON of the messages, as the Baton CLI prints them: lowerCamelCase names, enums by proto name,
 //! `Any` as `{"@type": url, ...fields}`, `Struct` as a plain object, `Timestamp` as RFC 3339, default values omitted.
 
-use prost::Message;
+use c1z::pb::{self, Annotation};
+use c1z::timestamp;
 use serde_json::{Map, Value, json};
-
-use crate::pb::{self, Annotation};
-use crate::timestamp;
 
 /// A JSON object builder that skips default values, as protojson does.
 #[derive(Default)]
@@ -123,9 +121,18 @@ fn asset(a: &pb::AssetRef) -> Value {
 }
 
 fn status(s: &pb::Status) -> Value {
+    status_fields(s.status, &s.details)
+}
+
+fn user_status(s: &pb::user_trait::Status) -> Value {
+    status_fields(s.status, &s.details)
+}
+
+/// Both status messages print their value by the user trait's names (`STATUS_ENABLED`).
+fn status_fields(value: i32, details: &str) -> Value {
     Obj::default()
-        .enumv("status", s.status, pb::status_name)
-        .str("details", &s.details)
+        .enumv("status", value, pb::status_name)
+        .str("details", details)
         .done()
 }
 
@@ -295,7 +302,7 @@ fn user_trait(u: &pb::UserTrait) -> Value {
                 })
                 .collect(),
         )
-        .val("status", u.status.as_ref().map(status))
+        .val("status", u.status.as_ref().map(user_status))
         .val("profile", u.profile.as_ref().map(structure))
         .val("icon", u.icon.as_ref().map(asset))
         .enumv("accountType", u.account_type, pb::account_type_name)
@@ -348,14 +355,6 @@ pub fn base64(data: &[u8]) -> String {
         }
     }
     out
-}
-
-/// Decodes and renders any message as JSON given its renderer; used by callers holding raw bytes.
-pub fn from_bytes<M: Message + Default>(
-    data: &[u8],
-    f: fn(&M) -> Value,
-) -> Result<Value, prost::DecodeError> {
-    M::decode(data).map(|m| f(&m))
 }
 
 #[cfg(test)]

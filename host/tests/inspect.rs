@@ -1,9 +1,14 @@
-//! inspect and diff output.
+//! The `inspect` views' tables and protojson, on a small file written through the c1z writer.
 
-mod common;
+// The c1z crate's own test fixture: the same small Bitbucket-like data set its tests use.
+#[path = "../../c1z/tests/common/mod.rs"]
+mod fixture;
 
-use c1z::{InspectCommand as C, InspectFilter, OutputFormat as F, SyncStore, inspect};
-use common::*;
+use c1z::SyncStore;
+use connector_host::render::inspect::{
+    InspectCommand as C, InspectFilter, OutputFormat as F, inspect,
+};
+use fixture::*;
 use serde_json::Value;
 
 fn small_file() -> (tempfile::TempDir, std::path::PathBuf) {
