@@ -64,6 +64,8 @@ pub struct HttpSettings {
     pub max_total_wait: Duration,
     /// Requests allowed per hour, paced evenly after a minute's burst; `None` for no pacing.
     pub requests_per_hour: Option<u32>,
+    /// Requests of one `send-all` batch in flight at once.
+    pub max_in_flight: usize,
     /// Share GET responses between the capability's users, up to this many bytes of bodies
     /// (a sync's instances); `None` sends every request.
     pub shared_reads_bytes: Option<usize>,
@@ -91,6 +93,7 @@ impl HttpSettings {
             max_total_wait: Duration::from_secs(600),
             requests_per_hour: None,
             shared_reads_bytes: None,
+            max_in_flight: 8,
             network: NetworkSettings::default(),
         }
     }

@@ -120,6 +120,7 @@ impl RunSettings {
             max_total_wait: limits.max_total_wait,
             backoff_base: limits.backoff_base,
             requests_per_hour: limits.requests_per_hour,
+            max_in_flight: limits.concurrency.max(1),
             network,
             ..HttpSettings::for_origins(origin_urls(&config)?)
         };
