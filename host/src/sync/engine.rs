@@ -159,7 +159,13 @@ pub async fn run_sync(
         Ok(driven) => driven,
         Err(SyncError::Limit { limit, .. }) => {
             let work = store.work_path().to_path_buf();
-            tracing::warn!(work = %work.display(), "the sync {}; removing its in-progress file", limit.what());
+            // What it had come to, for the operator: rows of this sync, size of the file.
+            let rows = store
+                .counts()
+                .map(|c| c.resources + c.entitlements + c.grants)
+                .unwrap_or_default();
+            let mib = store.size_bytes().unwrap_or_default() >> 20;
+            tracing::warn!(work = %work.display(), rows, mib, "the sync {}; removing its in-progress file", limit.what());
             store.discard()?;
             events.ended();
             return Err(SyncError::Limit { limit, work });
