@@ -90,8 +90,8 @@ pub struct LimitArgs {
     #[arg(long, env = "BATON_CONCURRENCY", default_value_t = crate::operations::settings::DEFAULT_CONCURRENCY,
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub concurrency: usize,
-    /// Wall-clock time a whole sync may take, in seconds; past it the sync fails and its
-    /// in-progress file is removed. The default, 24 h, is twice what a very large workspace needs
+    /// Wall-clock time a sync may take from the start of its listing (after the plugin's
+    /// validate), in seconds; past it the sync fails and its in-progress file is removed. The default, 24 h, is twice what a very large workspace needs
     /// under Bitbucket's 1,000 requests an hour (about 12,000 requests in 12 h), so only a sync
     /// that never ends reaches it. 0 for no deadline.
     #[arg(long, env = "BATON_SYNC_TIMEOUT_SECONDS", default_value_t = DEFAULT_SYNC_TIMEOUT.as_secs())]

@@ -2,7 +2,8 @@
 //! stdout and stderr alike: each line cut to a length, identical warnings said once, and the
 //! whole rate-capped by a token bucket (lines a second after a burst), so a plugin cannot flood
 //! the host's log. Lines over the cap are dropped and counted; the count is logged when lines
-//! are let through again and when the run ends.
+//! are let through again (at most every `NOTE_INTERVAL`, so a sustained flood does not double
+//! its trickle with notes) and when the run ends.
 //!
 //! One [`PluginLog`] serves every instance of a run (a sync's instances belong to one tenant and
 //! derive the same workspace-level warnings each), so the cap and the dedupe are per run.
@@ -11,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Level;
 
@@ -68,6 +69,9 @@ impl LogSource {
 /// (the rate cap still holds).
 const REMEMBERED_WARNINGS: usize = 10_000;
 
+/// The least time between two notes of dropped lines during a run.
+const NOTE_INTERVAL: Duration = Duration::from_secs(10);
+
 /// A run's plugin log; clones share it. The dropped-lines note comes at the latest when the
 /// last clone goes, at the end of the run.
 #[derive(Clone)]
@@ -116,13 +120,13 @@ impl PluginLog {
             h.finish()
         });
         let admitted = self.gate().admit(Instant::now(), warning_key);
-        let dropped_before = match admitted {
-            Admit::Write { dropped_before } => dropped_before,
+        let note = match admitted {
+            Admit::Write { note } => note,
             Admit::Drop | Admit::Repeat => return,
         };
         let plugin = self.shared.plugin.as_str();
-        if dropped_before > 0 {
-            dropped_note(plugin, &self.shared.limits, dropped_before);
+        if let Some(dropped) = note {
+            dropped_note(plugin, &self.shared.limits, dropped);
         }
         let text = cut(text, self.shared.limits.max_line_bytes, omitted);
         let stream = source.as_str();
@@ -201,8 +205,9 @@ struct Gate {
     capacity: f64,
     tokens: f64,
     refilled_at: Instant,
-    /// Dropped since the last line let through.
+    /// Dropped since the last note.
     dropped: u64,
+    last_note: Option<Instant>,
     dropped_total: u64,
     warned: HashSet<u64>,
     repeated: u64,
@@ -211,8 +216,8 @@ struct Gate {
 /// What becomes of a line.
 #[derive(Debug, PartialEq, Eq)]
 enum Admit {
-    /// Write it, after a note of the lines dropped before it.
-    Write { dropped_before: u64 },
+    /// Write it, after a note of this many lines dropped before it, if one is due.
+    Write { note: Option<u64> },
     /// Over the cap.
     Drop,
     /// A warning already said in this run.
@@ -228,6 +233,7 @@ impl Gate {
             tokens: capacity,
             refilled_at: now,
             dropped: 0,
+            last_note: None,
             dropped_total: 0,
             warned: HashSet::new(),
             repeated: 0,
@@ -259,9 +265,14 @@ impl Gate {
                 self.warned.insert(key);
             }
         }
-        Admit::Write {
-            dropped_before: std::mem::take(&mut self.dropped),
-        }
+        let due = self
+            .last_note
+            .is_none_or(|at| now.saturating_duration_since(at) >= NOTE_INTERVAL);
+        let note = (self.dropped > 0 && due).then(|| {
+            self.last_note = Some(now);
+            std::mem::take(&mut self.dropped)
+        });
+        Admit::Write { note }
     }
 }
 
@@ -279,21 +290,29 @@ mod tests {
         }
     }
 
+    const WRITE: Admit = Admit::Write { note: None };
+
     #[test]
     fn a_burst_then_the_rate_and_the_dropped_count_comes_with_the_next_line() {
         let t0 = Instant::now();
         let mut gate = Gate::new(&limits(10, 3), t0);
         for _ in 0..3 {
-            assert_eq!(gate.admit(t0, None), Admit::Write { dropped_before: 0 });
+            assert_eq!(gate.admit(t0, None), WRITE);
         }
         for _ in 0..5 {
             assert_eq!(gate.admit(t0, None), Admit::Drop);
         }
         // A tenth of a second later one token is back, and the line carries the five dropped.
         let later = t0 + Duration::from_millis(100);
-        assert_eq!(gate.admit(later, None), Admit::Write { dropped_before: 5 });
+        assert_eq!(gate.admit(later, None), Admit::Write { note: Some(5) });
         assert_eq!(gate.admit(later, None), Admit::Drop);
         assert_eq!(gate.dropped_total, 6);
+        // The next note waits for its interval; the drops add up meanwhile.
+        let soon = later + Duration::from_millis(100);
+        assert_eq!(gate.admit(soon, None), WRITE);
+        assert_eq!(gate.admit(soon, None), Admit::Drop);
+        let due = later + NOTE_INTERVAL;
+        assert_eq!(gate.admit(due, None), Admit::Write { note: Some(2) });
         // The bucket refills to the burst, not beyond.
         let much_later = t0 + Duration::from_secs(3600);
         for _ in 0..3 {
@@ -307,7 +326,7 @@ mod tests {
         let t0 = Instant::now();
         let mut gate = Gate::new(&limits(0, 1), t0);
         for _ in 0..10_000 {
-            assert_eq!(gate.admit(t0, None), Admit::Write { dropped_before: 0 });
+            assert_eq!(gate.admit(t0, None), WRITE);
         }
     }
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 /// The bounds of one sync; `None` is no bound.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncLimits {
-    /// Wall time the sync may take, from its start.
+    /// Wall time the sync may take, from the engine's start (the plugin's validate before it
+    /// has its own call timeout).
     pub timeout: Option<Duration>,
     /// Resources, entitlements and grants the sync may write (grant expansion's included).
     pub max_rows: Option<u64>,

@@ -222,7 +222,10 @@ impl Connector for Hostile {
                 field(SOCKET_ADDR, "The address the socket attack dials."),
                 field(BASE_URL, "The one origin the component may reach."),
                 field(PAGE_SIZE, "Resources on each page of endless-pages (100)."),
-                field(LINES, "Lines the floods write, resources of same-warning (100000)."),
+                field(
+                    LINES,
+                    "Lines the floods write, resources of same-warning (100000).",
+                ),
                 field(LINE_BYTES, "Bytes of each flood line (1024)."),
             ],
             origins: vec![Origin::FromField(BASE_URL.into())],
