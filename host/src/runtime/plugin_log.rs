@@ -241,11 +241,11 @@ impl Gate {
     }
 
     fn admit(&mut self, now: Instant, warning: Option<u64>) -> Admit {
-        if let Some(key) = warning {
-            if self.warned.contains(&key) {
-                self.repeated += 1;
-                return Admit::Repeat;
-            }
+        if let Some(key) = warning
+            && self.warned.contains(&key)
+        {
+            self.repeated += 1;
+            return Admit::Repeat;
         }
         if let Some(rate) = self.rate {
             let elapsed = now
@@ -260,10 +260,10 @@ impl Gate {
             }
             self.tokens -= 1.0;
         }
-        if let Some(key) = warning {
-            if self.warned.len() < REMEMBERED_WARNINGS {
-                self.warned.insert(key);
-            }
+        if let Some(key) = warning
+            && self.warned.len() < REMEMBERED_WARNINGS
+        {
+            self.warned.insert(key);
         }
         let due = self
             .last_note

@@ -86,8 +86,8 @@ fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => format!("{} ms", d.as_millis()),
-        _ if s % 3600 == 0 => format!("{} h", s / 3600),
-        _ if s % 60 == 0 => format!("{} min", s / 60),
+        _ if s.is_multiple_of(3600) => format!("{} h", s / 3600),
+        _ if s.is_multiple_of(60) => format!("{} min", s / 60),
         _ => format!("{s} s"),
     }
 }
