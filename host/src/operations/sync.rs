@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::settings::{RunSettings, SettingsError};
+use super::settings::{RunSettings, RunShared, SettingsError};
 use crate::runtime::CallError;
 use crate::sync::{
     InstancePool, MakeInstance, Resume, StopRequest, SyncError, SyncEvents, SyncOptions,
@@ -76,7 +76,7 @@ pub async fn sync(
     events: &dyn SyncEvents,
 ) -> Result<SyncOutcome, SyncRunError> {
     let settings = &with_shared_reads(settings);
-    let (mut instance, http) = settings.instantiate().await?;
+    let (mut instance, shared) = settings.instantiate().await?;
     let meta = &settings.component.metadata;
     tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
     instance
@@ -91,18 +91,19 @@ pub async fn sync(
         scope: settings.scope(),
         resume: request.resume,
         stop: request.stop,
+        limits: settings.limits.sync.clone(),
         ..SyncOptions::default()
     };
     if let Some(interval) = request.checkpoint_interval {
         options.checkpoint_interval = interval;
     }
-    let pool = instance_pool(settings, instance, &http);
-    let counter = http.clone();
+    let pool = instance_pool(settings, instance, &shared);
+    let counter = shared.http.clone();
     let report = run_sync(pool, store, &options, events, &move || {
         counter.stats().total_requests()
     })
     .await?;
-    let stats = http.stats();
+    let stats = shared.http.stats();
     Ok(SyncOutcome {
         report,
         requests_table: stats.render_table(),
@@ -123,23 +124,23 @@ fn with_shared_reads(settings: &RunSettings) -> RunSettings {
     settings
 }
 
-/// The validated instance, and more of the same component on the same HTTP capability as calls
-/// run concurrently, up to the run's concurrency.
+/// The validated instance, and more of the same component in the same run (HTTP capability,
+/// plugin log) as calls run concurrently, up to the run's concurrency.
 fn instance_pool(
     settings: &RunSettings,
     first: crate::runtime::Instance,
-    http: &crate::http::HttpCapability,
+    shared: &RunShared,
 ) -> InstancePool {
     let limit = settings.limits.concurrency.max(1);
     if limit == 1 {
         return InstancePool::single(first);
     }
     let settings = settings.clone();
-    let http = http.clone();
+    let shared = shared.clone();
     let make: MakeInstance = Box::new(move || {
         let settings = settings.clone();
-        let http = http.clone();
-        Box::pin(async move { settings.instantiate_with(http).await })
+        let shared = shared.clone();
+        Box::pin(async move { settings.instantiate_with(&shared).await })
     });
     InstancePool::new(first, limit, make)
 }

@@ -12,6 +12,7 @@ use super::bindings::since_v0_1_0::{self as v0_1, Adapt};
 use super::bindings::{ComponentPre, latest, types};
 use super::legacy;
 use super::limits::{EPOCH_TICK, Limits};
+use super::plugin_log::PluginLog;
 use super::state::TenantState;
 use crate::http::HttpCapability;
 
@@ -170,8 +171,9 @@ impl Instance {
         limits: Limits,
         http: HttpCapability,
         config: BTreeMap<String, String>,
+        log: PluginLog,
     ) -> Result<Instance, CallError> {
-        let state = TenantState::new(plugin, limits.memory_bytes, http, config);
+        let state = TenantState::new(log, limits.memory_bytes, http, config);
         let mut store = Store::new(engine, state);
         store.limiter(|s| &mut s.limits);
         let cpu = limits.cpu_per_call;

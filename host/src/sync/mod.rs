@@ -7,6 +7,7 @@ pub mod convert;
 mod engine;
 pub mod events;
 pub mod expand;
+pub mod limits;
 pub mod pool;
 pub mod scope;
 pub mod selection;
@@ -16,6 +17,7 @@ pub mod stop;
 
 pub use engine::{Resume, SyncError, SyncOptions, SyncReport, run_sync};
 pub use events::{Counts, NoEvents, SyncEvents};
+pub use limits::{SyncLimit, SyncLimits};
 pub use pool::{InstancePool, MakeInstance};
 pub use scope::SyncScope;
 pub use selection::SyncSelection;
