@@ -9,7 +9,7 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::guest_output::{GuestOutput, Stream};
-use crate::http::HttpCapability;
+use crate::http::{CallDeadline, HttpCapability};
 
 /// Everything one instance of a plugin can reach: nothing but what is in here.
 pub struct TenantState {
@@ -19,8 +19,9 @@ pub struct TenantState {
     pub(super) http: HttpCapability,
     pub(super) config: BTreeMap<String, String>,
     pub(super) plugin: String,
-    /// When the current guest call must end; passed to HTTP so no request outlives it.
-    pub(crate) call_deadline: Option<tokio::time::Instant>,
+    /// When the current guest call must end; passed to HTTP so no request outlives it (and
+    /// postponed there by time spent waiting for the request budget).
+    pub(crate) call_deadline: Option<CallDeadline>,
     /// When the current guest call started, and how long it has spent inside host imports
     /// since: guest CPU time is the difference.
     pub(crate) call_started: Instant,

@@ -6,13 +6,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use c1z::{C1zError, SyncStore};
 use tokio::task::JoinSet;
 
 use super::calls::{self, Reply};
-use super::events::{Counts, SyncEvents};
+use super::carried::CarriedState;
+use super::events::{Counts, RequestMeter, SyncEvents};
 use super::expand::ExpansionReport;
 use super::pool::InstancePool;
 use super::scope::{self, SyncScope};
@@ -35,7 +37,13 @@ pub struct SyncOptions {
     pub stop: StopRequest,
     /// The parts of the sync to run (part of the scope too).
     pub selection: SyncSelection,
+    /// State kept in every checkpoint and in the finished sync beside the engine's own.
+    pub carried: Vec<Arc<dyn CarriedState>>,
 }
+
+/// How often the progress is told while calls are running (a call may wait long for the
+/// request budget), and a stop request looked at.
+const PROGRESS_TICK: Duration = Duration::from_secs(1);
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -46,6 +54,7 @@ impl Default for SyncOptions {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             selection: SyncSelection::default(),
+            carried: Vec::new(),
         }
     }
 }
@@ -118,13 +127,13 @@ pub enum SyncError {
 type Finished = (u64, Instance, Result<Reply, CallError>);
 
 /// Runs (or resumes) a full sync on the pool's instances into `store`, then writes the file.
-/// `requests` reports how many HTTP requests the plugin has made, for progress.
+/// `meter` reports the HTTP requests the plugin has made and the request budget, for progress.
 pub async fn run_sync(
     mut pool: InstancePool,
     mut store: SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
-    requests: &dyn Fn() -> u64,
+    meter: &(impl RequestMeter + ?Sized),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let mut run = store.start_or_resume()?;
@@ -165,6 +174,7 @@ pub async fn run_sync(
             entitlements: stored.entitlements,
             grants: stored.grants,
             requests: 0,
+            budget: None,
         },
         principals: HashMap::new(),
         selection: options.selection.clone(),
@@ -178,7 +188,7 @@ pub async fn run_sync(
         if options.stop.is_requested() {
             // The calls in flight are dropped; their actions are checkpointed as still to do.
             calls.abort_all();
-            let token = token_with(steps.state, &in_flight);
+            let token = token_with(steps.state, &in_flight, &options.carried);
             steps.store.checkpoint(&token)?;
             events.checkpointed();
             events.ended();
@@ -225,15 +235,27 @@ pub async fn run_sync(
             if phase_done {
                 steps
                     .store
-                    .checkpoint(&token_with(steps.state, &in_flight))?;
+                    .checkpoint(&token_with(steps.state, &in_flight, &options.carried))?;
                 events.checkpointed();
                 last_checkpoint = Instant::now();
             }
-            steps.seen.requests = requests();
+            steps.seen.requests = meter.requests();
+            steps.seen.budget = meter.budget();
             events.progress(phase_name(operation), &steps.seen);
         }
-        // Then wait for a call to finish.
-        let Some(finished) = calls.join_next().await else {
+        // Then wait for a call to finish, telling the progress meanwhile.
+        let next = tokio::select! {
+            next = calls.join_next() => next,
+            _ = tokio::time::sleep(PROGRESS_TICK), if !calls.is_empty() => {
+                steps.seen.requests = meter.requests();
+                steps.seen.budget = meter.budget();
+                if let Some(action) = in_flight.values().next() {
+                    events.progress(phase_name(action.operation), &steps.seen);
+                }
+                continue;
+            }
+        };
+        let Some(finished) = next else {
             if steps.state.actions.is_empty() {
                 break;
             }
@@ -263,15 +285,16 @@ pub async fn run_sync(
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             steps
                 .store
-                .checkpoint(&token_with(steps.state, &in_flight))?;
+                .checkpoint(&token_with(steps.state, &in_flight, &options.carried))?;
             events.checkpointed();
             last_checkpoint = Instant::now();
         }
-        steps.seen.requests = requests();
+        steps.seen.requests = meter.requests();
+        steps.seen.budget = meter.budget();
         events.progress(phase_name(action.operation), &steps.seen);
     }
     let expansion = std::mem::take(&mut steps.expansion);
-    store.checkpoint(&state.to_token())?;
+    store.checkpoint(&token_with(&state, &BTreeMap::new(), &options.carried))?;
     let counts = store.counts()?;
     let path = store.finish()?;
     events.ended();
@@ -286,13 +309,19 @@ pub async fn run_sync(
     })
 }
 
-/// The token to checkpoint: the state, with the actions of the calls in flight still to do.
-fn token_with(state: &SyncState, in_flight: &BTreeMap<u64, Action>) -> String {
-    if in_flight.is_empty() {
-        return state.to_token();
-    }
+/// The token to checkpoint: the state, with the actions of the calls in flight still to do, and
+/// the carried state as it is now.
+fn token_with(
+    state: &SyncState,
+    in_flight: &BTreeMap<u64, Action>,
+    carried: &[Arc<dyn CarriedState>],
+) -> String {
     let mut pending = state.clone();
     pending.actions.extend(in_flight.values().cloned());
+    pending.carried = carried
+        .iter()
+        .map(|c| (c.key().to_string(), c.save()))
+        .collect();
     pending.to_token()
 }
 

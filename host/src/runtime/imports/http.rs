@@ -27,7 +27,7 @@ impl http::Host for TenantState {
             body: req.body,
             endpoint: req.endpoint,
         };
-        let result = self.http.send(outbound, self.call_deadline).await;
+        let result = self.http.send(outbound, self.call_deadline.clone()).await;
         self.host_time += started.elapsed();
         Ok(match result {
             Ok(resp) => Ok(http::Response {
