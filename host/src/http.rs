@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use url::Url;
 
 pub use allowlist::{AllowList, AllowListError};
-pub use budget::{BudgetSettings, BudgetStatus, RequestBudget, now_ms};
+pub use budget::{BudgetSettings, BudgetStatus, RequestBudget, minimum_wall, now_ms};
 pub use deadline::{CallDeadline, TimedOut};
 pub use method::Method;
 pub use stats::{EndpointStats, RequestStats};

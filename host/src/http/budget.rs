@@ -99,6 +99,15 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// The least wall time `requests` requests can take under `limit` per `window`, all available
+/// at once and answered at once: request `i` (0-based) goes no earlier than `floor(i / limit)`
+/// windows after the first, so the last goes `floor((requests - 1) / limit) * window` after it
+/// (for 3x the budget, two windows). A sync's own work on the last block comes on top.
+pub fn minimum_wall(requests: u64, limit: u32, window: Duration) -> Duration {
+    let blocks = requests.saturating_sub(1) / u64::from(limit.max(1));
+    window.saturating_mul(u32::try_from(blocks).unwrap_or(u32::MAX))
+}
+
 fn at_ms(ms: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms)
 }
@@ -434,6 +443,16 @@ mod tests {
         drop(t);
         assert_eq!(b.status().left, 1);
         assert_eq!(b.log().sent, 2);
+    }
+
+    #[test]
+    fn the_minimum_wall_time_counts_whole_windows_after_the_first_block() {
+        let w = Duration::from_secs(10);
+        assert_eq!(minimum_wall(0, 100, w), Duration::ZERO);
+        assert_eq!(minimum_wall(100, 100, w), Duration::ZERO);
+        assert_eq!(minimum_wall(101, 100, w), w);
+        assert_eq!(minimum_wall(300, 100, w), 2 * w);
+        assert_eq!(minimum_wall(301, 100, w), 3 * w);
     }
 
     #[test]
