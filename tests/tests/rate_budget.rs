@@ -19,7 +19,13 @@ use connector_tests::{contents, spawn_child_sync, sync_argv};
 /// The scaled window: long enough that a sync's own work is small beside it.
 const WINDOW: Duration = Duration::from_secs(4);
 
-fn argv<'a>(sim_url: &'a str, user: &'a str, token: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+fn argv<'a>(
+    sim_url: &'a str,
+    user: &'a str,
+    token: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut argv = vec![
         "connector-host",
         "--base-url",
@@ -37,16 +43,31 @@ fn argv<'a>(sim_url: &'a str, user: &'a str, token: &'a str, out: &'a str, extra
 
 /// Syncs `sim` as its admin into `out` with `--requests-per-hour budget` over [`WINDOW`]
 /// (`None`: no budget); returns whether it resumed, the requests it sent and its wall time.
-async fn sync(sim_url: &str, user: &str, token: &str, out: &Path, budget: Option<u32>) -> (bool, u64, Duration) {
+async fn sync(
+    sim_url: &str,
+    user: &str,
+    token: &str,
+    out: &Path,
+    budget: Option<u32>,
+) -> (bool, u64, Duration) {
     let out = out.to_str().expect("utf-8 path");
     let budget = budget.map_or("0".to_string(), |b| b.to_string());
     let window = WINDOW.as_secs().to_string();
-    let extra = ["--requests-per-hour", &budget, "--rate-window-seconds", &window];
+    let extra = [
+        "--requests-per-hour",
+        &budget,
+        "--rate-window-seconds",
+        &window,
+    ];
     let started = Instant::now();
     let outcome = sync_argv(&argv(sim_url, user, token, out, &extra))
         .await
         .expect("sync");
-    (outcome.report.resumed, outcome.requests_total, started.elapsed())
+    (
+        outcome.report.resumed,
+        outcome.requests_total,
+        started.elapsed(),
+    )
 }
 
 /// A simulator of `scale` enforcing `limit` per [`WINDOW`] (none: unlimited).
@@ -63,7 +84,14 @@ async fn unbounded(dir: &Path) -> (u64, connector_tests::Contents) {
     let sim = simulator(None);
     let creds = sim.credentials();
     let out = dir.join("unbounded.c1z");
-    let (_, requests, _) = sync(&sim.base_url(), &creds.admin_email, &creds.api_token, &out, None).await;
+    let (_, requests, _) = sync(
+        &sim.base_url(),
+        &creds.admin_email,
+        &creds.api_token,
+        &out,
+        None,
+    )
+    .await;
     assert_eq!(requests, sim.request_log().total);
     (requests, contents(&out))
 }
@@ -96,12 +124,25 @@ async fn a_budget_bound_sync_gets_no_429_and_the_file_of_an_unbounded_run() {
     let sim = simulator(Some(budget));
     let creds = sim.credentials();
     let out = dir.path().join("bound.c1z");
-    let (_, sent, wall) = sync(&sim.base_url(), &creds.admin_email, &creds.api_token, &out, Some(budget)).await;
+    let (_, sent, wall) = sync(
+        &sim.base_url(),
+        &creds.admin_email,
+        &creds.api_token,
+        &out,
+        Some(budget),
+    )
+    .await;
     assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
     assert_eq!(sent, requests, "the same requests as the unbounded run");
-    assert!(contents(&out) == clean, "the file differs from an unbounded run's");
+    assert!(
+        contents(&out) == clean,
+        "the file differs from an unbounded run's"
+    );
     // The simulator would have refused the third window's requests had they gone early.
-    assert!(wall >= minimum_wall(requests, budget, WINDOW), "took {wall:?}");
+    assert!(
+        wall >= minimum_wall(requests, budget, WINDOW),
+        "took {wall:?}"
+    );
     report("budget-bound sync", requests, budget, wall);
 }
 
@@ -113,7 +154,14 @@ async fn child_sync() {
     };
     let parts: Vec<&str> = spec.splitn(5, '|').collect();
     let budget = parts[4].parse().expect("budget");
-    let (resumed, _, _) = sync(parts[0], parts[1], parts[2], Path::new(parts[3]), Some(budget)).await;
+    let (resumed, _, _) = sync(
+        parts[0],
+        parts[1],
+        parts[2],
+        Path::new(parts[3]),
+        Some(budget),
+    )
+    .await;
     println!("RESUMED={resumed}");
 }
 
@@ -153,9 +201,15 @@ async fn a_budget_bound_sync_killed_midway_and_resumed_gets_no_429() {
     let wall = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "resumed child failed: {stdout}");
-    assert!(stdout.contains("RESUMED=true"), "the second run resumes: {stdout}");
+    assert!(
+        stdout.contains("RESUMED=true"),
+        "the second run resumes: {stdout}"
+    );
     assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
-    assert!(contents(&path) == clean, "the resumed file differs from an unbounded run's");
+    assert!(
+        contents(&path) == clean,
+        "the resumed file differs from an unbounded run's"
+    );
     let total = sim.request_log().total;
     eprintln!("killed after {before_kill} requests; {total} in all, an unbounded sync {requests}");
     report("budget-bound sync, killed and resumed", total, budget, wall);
@@ -171,14 +225,26 @@ async fn the_next_sync_into_the_same_file_counts_what_the_previous_one_sent() {
     let sim = simulator(Some(budget));
     let creds = sim.credentials();
     let out = dir.path().join("twice.c1z");
-    let (_, first, first_wall) =
-        sync(&sim.base_url(), &creds.admin_email, &creds.api_token, &out, Some(budget)).await;
+    let (_, first, first_wall) = sync(
+        &sim.base_url(),
+        &creds.admin_email,
+        &creds.api_token,
+        &out,
+        Some(budget),
+    )
+    .await;
     assert!(
         first_wall < WINDOW / 2,
         "a sync within its budget is not slowed: {first_wall:?}"
     );
-    let (resumed, second, second_wall) =
-        sync(&sim.base_url(), &creds.admin_email, &creds.api_token, &out, Some(budget)).await;
+    let (resumed, second, second_wall) = sync(
+        &sim.base_url(),
+        &creds.admin_email,
+        &creds.api_token,
+        &out,
+        Some(budget),
+    )
+    .await;
     assert!(!resumed);
     assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
     assert!(contents(&out) == clean);
@@ -202,7 +268,14 @@ async fn a_service_that_counts_more_gets_429s_the_budget_lowers_and_no_work_is_l
     let creds = sim.credentials();
     let out = dir.path().join("lowered.c1z");
     let believed = u32::try_from(requests / 2).unwrap();
-    let (_, _, wall) = sync(&sim.base_url(), &creds.admin_email, &creds.api_token, &out, Some(believed)).await;
+    let (_, _, wall) = sync(
+        &sim.base_url(),
+        &creds.admin_email,
+        &creds.api_token,
+        &out,
+        Some(believed),
+    )
+    .await;
     let log = sim.request_log();
     let refused = rate_limited(&sim);
     assert!(refused > 0, "the service refused what went over its limit");
@@ -212,7 +285,13 @@ async fn a_service_that_counts_more_gets_429s_the_budget_lowers_and_no_work_is_l
         "{refused} refused: {:?}",
         log.statuses
     );
-    assert_eq!(log.statuses.get(&200).copied(), Some(requests - log.refused().values().sum::<u64>()));
-    assert!(contents(&out) == clean, "the file differs from an unbounded run's");
+    assert_eq!(
+        log.statuses.get(&200).copied(),
+        Some(requests - log.refused().values().sum::<u64>())
+    );
+    assert!(
+        contents(&out) == clean,
+        "the file differs from an unbounded run's"
+    );
     eprintln!("{refused} requests refused; took {wall:?}");
 }
