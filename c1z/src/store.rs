@@ -189,6 +189,26 @@ impl SyncStore {
         Ok(run)
     }
 
+    /// The state tokens of the newest unfinished full sync and of the newest finished full sync,
+    /// where the file holds them: what a new run of the engine may carry on from (its own
+    /// checkpoint first, else the sync before).
+    pub fn latest_tokens(&self) -> Result<(Option<String>, Option<String>), C1zError> {
+        let newest = |condition: &str| -> Result<Option<String>, C1zError> {
+            self.conn
+                .query_row(
+                    &format!(
+                        "SELECT sync_token FROM v1_sync_runs WHERE sync_type = 'full' AND {condition} \
+                         ORDER BY started_at DESC, sync_id DESC LIMIT 1"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .ctx("reading sync tokens")
+        };
+        Ok((newest("ended_at IS NULL")?, newest("ended_at IS NOT NULL")?))
+    }
+
     /// Starts a new full sync even if an unfinished one exists (for example one left by another tool,
     /// whose checkpoint cannot be resumed); `finish` drops the abandoned one.
     pub fn start_new(&mut self) -> Result<SyncRun, C1zError> {

@@ -79,10 +79,17 @@ pub struct LimitArgs {
     /// Longest total time one request may wait in retries (rate limits, server errors), in seconds.
     #[arg(long, env = "BATON_MAX_RETRY_WAIT_SECONDS", default_value_t = 900)]
     pub max_retry_wait_seconds: u64,
-    /// Pace requests to this many an hour (after a minute's burst), to stay under the service's
-    /// hourly rate limit instead of running into it; 0 for no pacing.
-    #[arg(long, env = "BATON_REQUESTS_PER_HOUR", default_value_t = 0)]
-    pub requests_per_hour: u32,
+    /// Requests allowed in any rolling window (--rate-window-seconds), as the service counts
+    /// them: requests go at once while the window has room, and wait exactly until it has when
+    /// it is full. What earlier runs into the same file sent still counts. Default 1000
+    /// (Bitbucket's hourly limit for user credentials), or the limit the API reports
+    /// (X-RateLimit-Limit, sent for access tokens); 0 for no budget.
+    #[arg(long, env = "BATON_REQUESTS_PER_HOUR")]
+    pub requests_per_hour: Option<u32>,
+    /// Length of the rolling window of --requests-per-hour, in seconds.
+    #[arg(long, env = "BATON_RATE_WINDOW_SECONDS", default_value_t = 3600,
+        value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..))]
+    pub rate_window_seconds: u64,
     /// First wait before retrying a rate-limited or failed request, in milliseconds; it doubles each retry.
     #[arg(long, env = "BATON_RETRY_BACKOFF_BASE_MS", default_value_t = 500)]
     pub retry_backoff_base_ms: u64,
@@ -130,7 +137,8 @@ impl Default for LimitArgs {
             http_timeout_seconds: 60,
             max_response_mib: 32,
             max_retry_wait_seconds: 900,
-            requests_per_hour: 0,
+            requests_per_hour: None,
+            rate_window_seconds: 3600,
             retry_backoff_base_ms: 500,
             concurrency: crate::operations::settings::DEFAULT_CONCURRENCY,
             sync_timeout_seconds: DEFAULT_SYNC_TIMEOUT.as_secs(),

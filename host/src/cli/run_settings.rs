@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{Invocation, LimitArgs};
-use crate::operations::{RunLimits, RunSettings, SettingsError};
+use crate::operations::{RequestsPerWindow, RunLimits, RunSettings, SettingsError};
 use crate::runtime::{Limits, LogLimits};
 use crate::sync::SyncLimits;
 use crate::transport::NetworkSettings;
@@ -21,7 +21,12 @@ impl LimitArgs {
             request_timeout: Duration::from_secs(self.http_timeout_seconds),
             max_total_wait: Duration::from_secs(self.max_retry_wait_seconds),
             backoff_base: Duration::from_millis(self.retry_backoff_base_ms.max(1)),
-            requests_per_hour: (self.requests_per_hour > 0).then_some(self.requests_per_hour),
+            requests_per_window: match self.requests_per_hour {
+                None => RequestsPerWindow::Default,
+                Some(0) => RequestsPerWindow::Unlimited,
+                Some(n) => RequestsPerWindow::Exactly(n),
+            },
+            rate_window: Duration::from_secs(self.rate_window_seconds),
             concurrency: self.concurrency,
             sync: SyncLimits {
                 timeout: (self.sync_timeout_seconds > 0)

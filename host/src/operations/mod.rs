@@ -8,5 +8,5 @@ pub mod settings;
 pub mod sync;
 
 pub use provision::{ProvisionError, ProvisionRequest, provision};
-pub use settings::{RunLimits, RunSettings, RunShared, SettingsError};
+pub use settings::{RequestsPerWindow, RunLimits, RunSettings, RunShared, SettingsError};
 pub use sync::{SyncOutcome, SyncRequest, SyncRunError, sync};

@@ -9,7 +9,7 @@ use crate::component::DeclaredComponent;
 use crate::config::credential::{self, ChosenCredential, CredentialError};
 use crate::config::origins::{OriginError, origin_urls};
 use crate::config::{ComponentConfig, Given, ValueError};
-use crate::http::{HttpCapability, HttpSettings, HttpSetupError};
+use crate::http::{BudgetSettings, HttpCapability, HttpSettings, HttpSetupError};
 use crate::runtime::{CallError, ContractVersion, Instance, Limits, LogLimits, PluginLog};
 use crate::sync::scope::credential_fingerprint;
 use crate::sync::{SyncLimits, SyncScope};
@@ -51,14 +51,50 @@ pub struct RunLimits {
     pub max_total_wait: Duration,
     /// First backoff wait.
     pub backoff_base: Duration,
-    /// Requests per hour to pace to; `None` for no pacing.
-    pub requests_per_hour: Option<u32>,
+    /// Requests allowed per rolling window.
+    pub requests_per_window: RequestsPerWindow,
+    /// The rolling window's length (an hour for Bitbucket).
+    pub rate_window: Duration,
     /// The most plugin calls of a sync that run at once (each on an instance of its own).
     pub concurrency: usize,
     /// A sync's deadline and its caps on rows and on its in-progress file.
     pub sync: SyncLimits,
     /// The bounds on the plugin's log lines (length, rate), per run.
     pub log: LogLimits,
+}
+
+/// How many requests a run may send in any rolling window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestsPerWindow {
+    /// No budget: requests go as fast as the calls make them.
+    Unlimited,
+    /// [`DEFAULT_REQUESTS_PER_WINDOW`], or the limit the API reports (`X-RateLimit-Limit`) once
+    /// it reports one.
+    Default,
+    /// Exactly this many; a reported limit does not replace it.
+    Exactly(u32),
+}
+
+/// The default budget: what Bitbucket allows a user credential per rolling hour.
+pub const DEFAULT_REQUESTS_PER_WINDOW: u32 = 1000;
+
+/// The default rolling window.
+pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(3600);
+
+impl RequestsPerWindow {
+    /// The budget's settings over `window`, if there is a budget.
+    pub fn budget(self, window: Duration) -> Option<BudgetSettings> {
+        let (limit, adopt_reported) = match self {
+            RequestsPerWindow::Unlimited => return None,
+            RequestsPerWindow::Default => (DEFAULT_REQUESTS_PER_WINDOW, true),
+            RequestsPerWindow::Exactly(n) => (n, false),
+        };
+        Some(BudgetSettings {
+            limit,
+            window,
+            adopt_reported,
+        })
+    }
 }
 
 /// Calls in flight by default: enough to hide round trips of 100-300 ms, few enough for a
@@ -101,7 +137,8 @@ impl Default for RunLimits {
             request_timeout: http.request_timeout,
             max_total_wait: http.max_total_wait,
             backoff_base: http.backoff_base,
-            requests_per_hour: None,
+            requests_per_window: RequestsPerWindow::Default,
+            rate_window: DEFAULT_RATE_WINDOW,
             concurrency: DEFAULT_CONCURRENCY,
             sync: SyncLimits::defaults(),
             log: LogLimits::default(),
@@ -152,7 +189,7 @@ impl RunSettings {
             request_timeout: limits.request_timeout,
             max_total_wait: limits.max_total_wait,
             backoff_base: limits.backoff_base,
-            requests_per_hour: limits.requests_per_hour,
+            budget: limits.requests_per_window.budget(limits.rate_window),
             max_in_flight: limits.concurrency.max(1),
             network,
             ..HttpSettings::for_origins(origin_urls(&config)?)

@@ -14,7 +14,7 @@ use super::legacy;
 use super::limits::{EPOCH_TICK, Limits};
 use super::plugin_log::PluginLog;
 use super::state::TenantState;
-use crate::http::HttpCapability;
+use crate::http::{CallDeadline, HttpCapability, TimedOut};
 
 /// Which limit stopped a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,12 +152,11 @@ macro_rules! guarded {
                 plugin: $self.plugin.clone(),
             });
         }
-        arm(&mut $self.store, &$self.limits);
-        let wall = $self.limits.wall_per_call;
+        let deadline = arm(&mut $self.store, &$self.limits);
         let result = {
             let $conn = &$self.connector;
             let $store = &mut $self.store;
-            tokio::time::timeout(wall, $call).await
+            deadline.run($call).await
         };
         $self.settle($name, result)
     }};
@@ -228,10 +227,7 @@ impl Instance {
     fn settle<T>(
         &mut self,
         function: &'static str,
-        result: Result<
-            wasmtime::Result<Result<T, types::ConnectorError>>,
-            tokio::time::error::Elapsed,
-        >,
+        result: Result<wasmtime::Result<Result<T, types::ConnectorError>>, TimedOut>,
     ) -> Result<T, CallError> {
         self.store.data_mut().call_deadline = None;
         match result {
@@ -382,13 +378,16 @@ impl Instance {
     }
 }
 
-/// Arms a call: the CPU deadline, and the wall-clock budget that host calls see.
-fn arm(store: &mut Store<TenantState>, limits: &Limits) {
+/// Arms a call: the CPU deadline, and the wall-clock deadline that host calls see (and that
+/// waiting for the request budget postpones).
+fn arm(store: &mut Store<TenantState>, limits: &Limits) -> CallDeadline {
     let state = store.data_mut();
     state.call_started = Instant::now();
     state.host_time = Duration::ZERO;
-    state.call_deadline = Some(tokio::time::Instant::now() + limits.wall_per_call);
+    let deadline = CallDeadline::after(limits.wall_per_call);
+    state.call_deadline = Some(deadline.clone());
     store.set_epoch_deadline(ticks(limits.cpu_per_call));
+    deadline
 }
 
 /// Epoch ticks in a duration, at least one.

@@ -10,7 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::guest_output::{GuestOutput, Stream};
 use super::plugin_log::PluginLog;
-use crate::http::HttpCapability;
+use crate::http::{CallDeadline, HttpCapability};
 
 /// Everything one instance of a plugin can reach: nothing but what is in here.
 pub struct TenantState {
@@ -21,8 +21,9 @@ pub struct TenantState {
     pub(super) config: BTreeMap<String, String>,
     /// The run's plugin log, shared with the run's other instances.
     pub(super) log: PluginLog,
-    /// When the current guest call must end; passed to HTTP so no request outlives it.
-    pub(crate) call_deadline: Option<tokio::time::Instant>,
+    /// When the current guest call must end; passed to HTTP so no request outlives it (and
+    /// postponed there by time spent waiting for the request budget).
+    pub(crate) call_deadline: Option<CallDeadline>,
     /// When the current guest call started, and how long it has spent inside host imports
     /// since: guest CPU time is the difference.
     pub(crate) call_started: Instant,

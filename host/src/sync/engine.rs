@@ -6,13 +6,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use c1z::{C1zError, SyncStore};
 use tokio::task::JoinSet;
 
 use super::calls::{self, Reply};
-use super::events::{Counts, SyncEvents};
+use super::carried::CarriedState;
+use super::events::{Counts, RequestMeter, SyncEvents};
 use super::expand::ExpansionReport;
 use super::limits::{SyncLimit, SyncLimits};
 use super::pool::InstancePool;
@@ -38,7 +40,13 @@ pub struct SyncOptions {
     pub selection: SyncSelection,
     /// Its deadline and caps; one reached fails the sync and removes its in-progress file.
     pub limits: SyncLimits,
+    /// State kept in every checkpoint and in the finished sync beside the engine's own.
+    pub carried: Vec<Arc<dyn CarriedState>>,
 }
+
+/// How often the progress is told while calls are running (a call may wait long for the
+/// request budget), and a stop request looked at.
+const PROGRESS_TICK: Duration = Duration::from_secs(1);
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -50,6 +58,7 @@ impl Default for SyncOptions {
             stop: StopRequest::new(),
             selection: SyncSelection::default(),
             limits: SyncLimits::default(),
+            carried: Vec::new(),
         }
     }
 }
@@ -130,18 +139,18 @@ pub enum SyncError {
 type Finished = (u64, Instance, Result<Reply, CallError>);
 
 /// Runs (or resumes) a full sync on the pool's instances into `store`, then writes the file.
-/// `requests` reports how many HTTP requests the plugin has made, for progress. A sync that
-/// reaches one of `options.limits` fails with [`SyncError::Limit`] and its in-progress file is
-/// removed; any other failure keeps it for a resume.
+/// `meter` reports the HTTP requests the plugin has made and the request budget, for progress.
+/// A sync that reaches one of `options.limits` fails with [`SyncError::Limit`] and its
+/// in-progress file is removed; any other failure keeps it for a resume.
 pub async fn run_sync(
     pool: InstancePool,
     mut store: SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
-    requests: &dyn Fn() -> u64,
+    meter: &(impl RequestMeter + ?Sized),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
-    let driven = drive(pool, &mut store, options, events, requests, started);
+    let driven = drive(pool, &mut store, options, events, meter, started);
     let driven = match options.limits.timeout {
         // Dropping the drive at the deadline aborts the calls in flight and ends its borrow of
         // the store, which is then discarded below.
@@ -200,7 +209,7 @@ async fn drive(
     store: &mut SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
-    requests: &dyn Fn() -> u64,
+    meter: &(impl RequestMeter + ?Sized),
     started: Instant,
 ) -> Result<Driven, SyncError> {
     let mut run = store.start_or_resume()?;
@@ -242,6 +251,7 @@ async fn drive(
             entitlements: stored.entitlements,
             grants: stored.grants,
             requests: 0,
+            budget: None,
         },
         principals: HashMap::new(),
         selection: options.selection.clone(),
@@ -264,7 +274,7 @@ async fn drive(
         if options.stop.is_requested() {
             // The calls in flight are dropped; their actions are checkpointed as still to do.
             calls.abort_all();
-            let token = token_with(steps.state, &in_flight);
+            let token = token_with(steps.state, &in_flight, &options.carried);
             steps.store.checkpoint(&token)?;
             events.checkpointed();
             events.ended();
@@ -313,15 +323,27 @@ async fn drive(
             if phase_done {
                 steps
                     .store
-                    .checkpoint(&token_with(steps.state, &in_flight))?;
+                    .checkpoint(&token_with(steps.state, &in_flight, &options.carried))?;
                 events.checkpointed();
                 last_checkpoint = Instant::now();
             }
-            steps.seen.requests = requests();
+            steps.seen.requests = meter.requests();
+            steps.seen.budget = meter.budget();
             events.progress(phase_name(operation), &steps.seen);
         }
-        // Then wait for a call to finish.
-        let Some(finished) = calls.join_next().await else {
+        // Then wait for a call to finish, telling the progress meanwhile.
+        let next = tokio::select! {
+            next = calls.join_next() => next,
+            _ = tokio::time::sleep(PROGRESS_TICK), if !calls.is_empty() => {
+                steps.seen.requests = meter.requests();
+                steps.seen.budget = meter.budget();
+                if let Some(action) = in_flight.values().next() {
+                    events.progress(phase_name(action.operation), &steps.seen);
+                }
+                continue;
+            }
+        };
+        let Some(finished) = next else {
             if steps.state.actions.is_empty() {
                 break;
             }
@@ -355,15 +377,18 @@ async fn drive(
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             steps
                 .store
-                .checkpoint(&token_with(steps.state, &in_flight))?;
+                .checkpoint(&token_with(steps.state, &in_flight, &options.carried))?;
             events.checkpointed();
             last_checkpoint = Instant::now();
         }
-        steps.seen.requests = requests();
+        steps.seen.requests = meter.requests();
+        steps.seen.budget = meter.budget();
         events.progress(phase_name(action.operation), &steps.seen);
     }
     let expansion = std::mem::take(&mut steps.expansion);
-    steps.store.checkpoint(&steps.state.to_token())?;
+    steps
+        .store
+        .checkpoint(&token_with(steps.state, &BTreeMap::new(), &options.carried))?;
     Ok(Driven {
         sync_id: run.id,
         resumed: run.resumed,
@@ -392,13 +417,19 @@ fn check_limits(steps: &Steps, limits: &SyncLimits, size_at_start: u64) -> Resul
     }
 }
 
-/// The token to checkpoint: the state, with the actions of the calls in flight still to do.
-fn token_with(state: &SyncState, in_flight: &BTreeMap<u64, Action>) -> String {
-    if in_flight.is_empty() {
-        return state.to_token();
-    }
+/// The token to checkpoint: the state, with the actions of the calls in flight still to do, and
+/// the carried state as it is now.
+fn token_with(
+    state: &SyncState,
+    in_flight: &BTreeMap<u64, Action>,
+    carried: &[Arc<dyn CarriedState>],
+) -> String {
     let mut pending = state.clone();
     pending.actions.extend(in_flight.values().cloned());
+    pending.carried = carried
+        .iter()
+        .map(|c| (c.key().to_string(), c.save()))
+        .collect();
     pending.to_token()
 }
 

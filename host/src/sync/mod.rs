@@ -3,6 +3,7 @@
 //! checkpointing its state so an interrupted sync resumes.
 
 mod calls;
+pub mod carried;
 pub mod convert;
 mod engine;
 pub mod events;
@@ -15,8 +16,9 @@ pub mod state;
 mod steps;
 pub mod stop;
 
+pub use carried::{Carried, CarriedState, find_carried};
 pub use engine::{Resume, SyncError, SyncOptions, SyncReport, run_sync};
-pub use events::{Counts, NoEvents, SyncEvents};
+pub use events::{Counts, NoEvents, RequestMeter, SyncEvents};
 pub use limits::{SyncLimit, SyncLimits};
 pub use pool::{InstancePool, MakeInstance};
 pub use scope::SyncScope;

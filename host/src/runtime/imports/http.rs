@@ -18,7 +18,7 @@ impl http::Host for TenantState {
         req: http::Request,
     ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
         let started = Instant::now();
-        let result = self.http.send(outbound(req), self.call_deadline).await;
+        let result = self.http.send(outbound(req), self.call_deadline.clone()).await;
         self.host_time += started.elapsed();
         Ok(inbound(result))
     }
@@ -38,10 +38,10 @@ impl http::Host for TenantState {
                 .collect());
         }
         let started = Instant::now();
-        let (http, deadline) = (&self.http, self.call_deadline);
+        let (http, deadline) = (&self.http, &self.call_deadline);
         let in_flight = http.settings().max_in_flight.max(1);
         let results: Vec<_> = stream::iter(reqs)
-            .map(|req| http.send(outbound(req), deadline))
+            .map(|req| http.send(outbound(req), deadline.clone()))
             .buffered(in_flight)
             .collect()
             .await;
