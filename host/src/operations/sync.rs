@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::settings::{RunSettings, SettingsError};
 use crate::runtime::CallError;
-use crate::sync::{Resume, StopRequest, SyncError, SyncEvents, SyncOptions, SyncReport, run_sync};
+use crate::sync::{
+    Resume, StopRequest, SyncError, SyncEvents, SyncOptions, SyncReport, SyncSelection, run_sync,
+};
 
 /// What to sync into, and how.
 #[derive(Clone, Debug)]
@@ -19,6 +21,8 @@ pub struct SyncRequest {
     pub stop: StopRequest,
     /// The longest time between checkpoints; `None` for the engine's default.
     pub checkpoint_interval: Option<Duration>,
+    /// The parts of the sync to run (a ConductorOne task's flags); everything by default.
+    pub selection: SyncSelection,
 }
 
 impl SyncRequest {
@@ -29,6 +33,7 @@ impl SyncRequest {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             checkpoint_interval: None,
+            selection: SyncSelection::default(),
         }
     }
 }
@@ -83,10 +88,13 @@ pub async fn sync(
             cause,
         })?;
     let store = c1z::SyncStore::open(&request.output)?;
+    let mut scope = settings.scope();
+    scope.selection = request.selection.clone();
     let mut options = SyncOptions {
-        scope: settings.scope(),
+        scope,
         resume: request.resume,
         stop: request.stop,
+        selection: request.selection,
         ..SyncOptions::default()
     };
     if let Some(interval) = request.checkpoint_interval {
