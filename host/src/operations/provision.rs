@@ -99,6 +99,9 @@ pub enum ProvisionError {
         message: String,
         /// What to do about it.
         hint: String,
+        /// Whether trying again later may succeed (rate limits, an unavailable service, a
+        /// failed call that changed nothing known).
+        retryable: bool,
     },
     /// The run could not be set up.
     #[error(transparent)]
@@ -577,6 +580,7 @@ fn call_failed(settings: &RunSettings, verb: &'static str, e: CallError) -> Prov
             verb,
             message: e.to_string(),
             hint: "; nothing is known to have changed, retry".into(),
+            retryable: true,
         };
     };
     let hint = match err.kind {
@@ -595,5 +599,9 @@ fn call_failed(settings: &RunSettings, verb: &'static str, e: CallError) -> Prov
         verb,
         message: err.message,
         hint,
+        retryable: matches!(
+            err.kind,
+            ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Internal
+        ),
     }
 }
