@@ -1,12 +1,14 @@
 //! Builds every test component (tests/guests) once, in one cargo invocation, for wasm32-wasip2
 //! and exposes each one's path to the tests as an environment variable (`<NAME>_WASM`, read by
-//! `connector_tests::guests`), as wasmtime's test-programs do.
+//! `connector_tests::guests`), as wasmtime's test-programs do. Also compiles the fake
+//! ConductorOne's protos (tests/fake_c1_proto) into Rust, in pure Rust (protox: no protoc).
 
 use std::env;
 use std::path::PathBuf;
 
 fn main() {
     let tests_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    compile_fake_c1_protos(&tests_dir.join("fake_c1_proto"));
     let root = tests_dir.parent().unwrap().to_path_buf();
     let guests = tests_dir.join("guests");
     for (_, crate_dir, _) in COMPONENTS {
@@ -47,6 +49,27 @@ fn main() {
             release.join(format!("{artifact}.wasm")).display()
         );
     }
+}
+
+/// Compiles the fake ConductorOne's protos: messages, the BatonService server for the fake and
+/// its client for the fake's self-tests.
+fn compile_fake_c1_protos(dir: &std::path::Path) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let files = [
+        "c1/connectorapi/baton/v1/baton.proto",
+        "c1/connector/v2/asset.proto",
+        "c1/connector/v2/resource.proto",
+        "c1/connector/v2/entitlement.proto",
+        "c1/connector/v2/grant.proto",
+        "c1/connector/v2/connector.proto",
+        "google/rpc/status.proto",
+    ];
+    let fds = protox::compile(files, [dir]).unwrap_or_else(|e| panic!("fake_c1_proto: {e:?}"));
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(fds)
+        .expect("generating the fake ConductorOne's Rust code");
 }
 
 /// Every test component: its variable, its crate under tests/guests, its artifact's name.

@@ -1,6 +1,8 @@
 //! Shared helpers for the end-to-end and sandbox tests: the test components' bytes and small
 //! loopback servers.
 
+pub mod fake_c1;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
