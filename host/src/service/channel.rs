@@ -68,10 +68,14 @@ pub fn channel(
         .trim_end_matches(']')
         .to_string();
     let port = url.port_or_known_default().unwrap_or(443);
+    // The system's bundle read directly: the native-roots loader would read SSL_CERT_FILE
+    // instead of it, and fails where a minimal image has no store at all.
     let mut tls = ClientTlsConfig::new()
         .with_webpki_roots()
-        .with_native_roots()
         .domain_name(host.clone());
+    if let Some(system) = crate::transport::system_roots_pem() {
+        tls = tls.ca_certificate(Certificate::from_pem(system));
+    }
     if let Some(path) = &network.extra_roots {
         let invalid = |reason: String| ChannelError::ExtraRoots {
             path: path.display().to_string(),
@@ -115,6 +119,13 @@ pub fn channel(
 
 /// A TCP stream to `host:port` through an HTTP proxy's CONNECT tunnel.
 async fn tunnel(proxy: &ProxyServer, host: &str, port: u16) -> std::io::Result<TcpStream> {
+    if proxy.url().scheme() == "https" {
+        return Err(std::io::Error::other(format!(
+            "the proxy {proxy} (from {}) is an https:// proxy, which the ConductorOne connection \
+             does not support; give its http:// address",
+            proxy.variable()
+        )));
+    }
     let failed = |what: String| {
         std::io::Error::other(format!(
             "the proxy {proxy} (from {}) {what}",
