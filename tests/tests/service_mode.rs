@@ -541,7 +541,7 @@ async fn health_is_ready_after_hello_and_not_while_conductorone_is_unreachable()
     let probe = |endpoint: &str| {
         Command::new(host_process::binary(false))
             .env_clear()
-            .args(["health-check", "--endpoint", endpoint])
+            .args(["health-check", "--health-check-endpoint", endpoint])
             .args(["--health-check-port", &port])
             .output()
             .unwrap()

@@ -47,7 +47,7 @@ pub const COMPONENT_COMMANDS: [&str; 3] = ["sync", "grant", "revoke"];
 pub struct HealthCheckArgs {
     /// Which endpoint to ask.
     #[arg(
-        long,
+        long = "health-check-endpoint",
         env = "BATON_HEALTH_CHECK_ENDPOINT",
         value_enum,
         default_value = "health"

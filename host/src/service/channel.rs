@@ -184,3 +184,65 @@ async fn tunnel(proxy: &ProxyServer, host: &str, port: u16) -> std::io::Result<T
     }
     Ok(stream)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::ProxySettings;
+
+    /// A one-shot proxy on loopback: records the CONNECT head and answers `status`.
+    async fn proxy(status: &'static str) -> (u16, tokio::task::JoinHandle<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = tokio::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                conn.read_exact(&mut byte).await.unwrap();
+                head.push(byte[0]);
+            }
+            conn.write_all(format!("HTTP/1.1 {status}\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+            conn.write_all(b"tunnelled").await.unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        (port, seen)
+    }
+
+    fn server(port: u16, credentials: &str) -> ProxyServer {
+        let settings =
+            ProxySettings::all(&format!("http://{credentials}127.0.0.1:{port}"), "").unwrap();
+        settings
+            .proxy_for(&Url::parse("https://tenant.conductor.one/").unwrap())
+            .expect("a proxy for a remote host")
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn a_connect_tunnel_names_the_destination_and_sends_the_proxy_credentials() {
+        let (port, seen) = proxy("200 Connection established").await;
+        let mut stream = tunnel(&server(port, "alice:s%3Acret@"), "tenant.conductor.one", 443)
+            .await
+            .unwrap();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"tunnelled", "bytes after the answer are the tunnel's");
+        let head = seen.await.unwrap();
+        assert!(head.starts_with("CONNECT tenant.conductor.one:443 HTTP/1.1\r\n"), "{head}");
+        let expected = STANDARD.encode("alice:s:cret");
+        assert!(head.contains(&format!("Proxy-Authorization: Basic {expected}\r\n")), "{head}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_tunnel_says_what_the_proxy_answered_without_its_password() {
+        let (port, _seen) = proxy("407 Proxy Authentication Required").await;
+        let err = tunnel(&server(port, "alice:hunter2@"), "tenant.conductor.one", 443)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("407") && err.contains("USER:PASSWORD"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

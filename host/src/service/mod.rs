@@ -216,7 +216,11 @@ pub async fn run(settings: ServiceSettings, shutdown: Shutdown) -> Result<(), Se
     }
     let mut backoff = Backoff::default();
     while !shutdown.is_requested() {
-        let answer = match client.get_task().await {
+        let polled = tokio::select! {
+            polled = client.get_task() => polled,
+            () = shutdown.wait() => break,
+        };
+        let answer = match polled {
             Ok(answer) => {
                 backoff.reset();
                 health.set_reachable(true);
@@ -274,7 +278,11 @@ async fn say_hello(
             return Ok(false);
         }
         let request = hello::request(client.host_id(), "", metadata);
-        match client.hello(request).await {
+        let said = tokio::select! {
+            said = client.hello(request) => said,
+            () = shutdown.wait() => return Ok(false),
+        };
+        match said {
             Ok(()) => {
                 tracing::info!("ConductorOne answered the Hello; waiting for tasks");
                 health.said_hello();
