@@ -5,6 +5,7 @@ mod allowlist;
 mod method;
 mod pacer;
 mod retry;
+mod shared_reads;
 mod stats;
 
 use std::fmt;
@@ -63,6 +64,9 @@ pub struct HttpSettings {
     pub max_total_wait: Duration,
     /// Requests allowed per hour, paced evenly after a minute's burst; `None` for no pacing.
     pub requests_per_hour: Option<u32>,
+    /// Share GET responses between the capability's users, up to this many bytes of bodies
+    /// (a sync's instances); `None` sends every request.
+    pub shared_reads_bytes: Option<usize>,
     /// Proxy and extra trusted roots. The default connects directly and ignores the environment;
     /// the CLI passes [`NetworkSettings::from_env`] (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, ...).
     pub network: NetworkSettings,
@@ -86,6 +90,7 @@ impl HttpSettings {
             backoff_max: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(600),
             requests_per_hour: None,
+            shared_reads_bytes: None,
             network: NetworkSettings::default(),
         }
     }
@@ -191,6 +196,7 @@ struct Inner {
     auth: Option<Authenticator>,
     stats: StatsRecorder,
     pacer: Option<pacer::Pacer>,
+    shared: Option<shared_reads::SharedReads>,
     /// Whether the API has answered (any status) in this run: from then on, failures to connect
     /// are passing trouble worth retrying rather than a wrong address.
     answered: AtomicBool,
@@ -277,8 +283,12 @@ impl HttpCapability {
         let auth = credential
             .map(|c| Authenticator::new(c, client.clone(), settings.network.proxy.clone()));
         let pacer = settings.requests_per_hour.map(pacer::Pacer::new);
+        let shared = settings
+            .shared_reads_bytes
+            .map(shared_reads::SharedReads::new);
         Ok(Self {
             inner: Arc::new(Inner {
+                shared,
                 settings,
                 allow,
                 client,
@@ -301,7 +311,42 @@ impl HttpCapability {
     }
 
     /// Sends one request for the guest; `deadline` is the guest call's remaining wall-clock budget (never wait past it).
+    /// With shared reads, a GET already answered in this run is answered again without a request.
     pub async fn send(
+        &self,
+        req: OutboundRequest,
+        deadline: Option<Instant>,
+    ) -> Result<InboundResponse, HttpError> {
+        let Some(shared) = self
+            .inner
+            .shared
+            .as_ref()
+            .filter(|_| req.method == Method::Get)
+        else {
+            return self.send_now(req, deadline).await;
+        };
+        let mut headers: Vec<String> = req
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{}: {v}", k.to_ascii_lowercase()))
+            .collect();
+        headers.sort();
+        let key = format!("{}\n{}", req.url, headers.join("\n"));
+        shared
+            .get_or_send(key, || async move {
+                match self.send_now(req, deadline).await {
+                    // What a repeat would get again.
+                    Ok(resp) if resp.status < 500 && resp.status != 429 => {
+                        shared_reads::Outcome::Shared(resp)
+                    }
+                    other => shared_reads::Outcome::Own(other),
+                }
+            })
+            .await
+    }
+
+    /// Sends one request (with its retries).
+    async fn send_now(
         &self,
         req: OutboundRequest,
         deadline: Option<Instant>,

@@ -146,18 +146,46 @@ pub async fn sync_fixture_with(
     options: &connector_host::sync::SyncOptions,
     after_step: &dyn Fn() -> u64,
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
-    let plugin = load(guests::FIXTURE);
-    let text = fixture.to_string();
-    let mut instance = plugin
-        .instantiate(
-            &Limits::default(),
-            http_for("http://127.0.0.1:9"),
-            config(&[("fixture", &text)]),
-        )
-        .await?;
+    sync_fixture_concurrently(fixture, path, options, after_step, 1).await
+}
+
+/// [`sync_fixture_with`] on up to `concurrency` instances of the fixture component.
+pub async fn sync_fixture_concurrently(
+    fixture: &serde_json::Value,
+    path: &std::path::Path,
+    options: &connector_host::sync::SyncOptions,
+    after_step: &dyn Fn() -> u64,
+    concurrency: usize,
+) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
+    use connector_host::sync::{InstancePool, MakeInstance};
+    let plugin = Arc::new(load(guests::FIXTURE));
+    let text = Arc::new(fixture.to_string());
+    let instantiate = {
+        let plugin = plugin.clone();
+        move || {
+            let plugin = plugin.clone();
+            let text = text.clone();
+            async move {
+                plugin
+                    .instantiate(
+                        &Limits::default(),
+                        http_for("http://127.0.0.1:9"),
+                        config(&[("fixture", &text)]),
+                    )
+                    .await
+            }
+        }
+    };
+    let first = instantiate().await?;
+    let pool = if concurrency <= 1 {
+        InstancePool::single(first)
+    } else {
+        let make: MakeInstance = Box::new(move || Box::pin(instantiate()));
+        InstancePool::new(first, concurrency, make)
+    };
     let store = c1z::SyncStore::open(path)?;
     let progress = connector_host::progress::Progress::hidden();
-    connector_host::sync::run_sync(&mut instance, store, options, &progress, after_step).await
+    connector_host::sync::run_sync(pool, store, options, &progress, after_step).await
 }
 
 /// Everything a finished sync holds, keyed by external id, with the protobuf bytes of each

@@ -630,6 +630,18 @@ fn faulty_run_equals_clean_run(label: &str, fault_rate: f64, rate_limit: Option<
             log.statuses
         );
     }
+    if faulty != clean {
+        // Name what differs: the objects are protobuf bytes.
+        for (what, a, b) in [
+            ("resource", &faulty.resources, &clean.resources),
+            ("entitlement", &faulty.entitlements, &clean.entitlements),
+            ("grant", &faulty.grants, &clean.grants),
+        ] {
+            for k in a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)) {
+                eprintln!("{label}: {what} {k} differs from the clean run's");
+            }
+        }
+    }
     assert!(
         faulty == clean,
         "{label}: the file differs from a clean run's"

@@ -727,7 +727,7 @@ async fn a_heartbeat_cancels_the_task_as_scripted() {
     let first = grpc.heartbeat(heartbeat(&id)).await.unwrap().into_inner();
     let second = grpc.heartbeat(heartbeat(&id)).await.unwrap().into_inner();
     assert!(!first.cancelled && second.cancelled);
-    assert_eq!(second.cancelled_task_ids, [id.clone()]);
+    assert_eq!(second.cancelled_task_ids, std::slice::from_ref(&id));
     let cancelled = api::BatonServiceFinishTaskRequest {
         host_id: HOST_ID.into(),
         task_id: id.clone(),

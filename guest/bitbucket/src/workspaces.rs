@@ -141,15 +141,6 @@ impl Bitbucket {
         Ok(nonblank(&d.name).unwrap_or(ws.path()).to_string())
     }
 
-    /// The workspace's name if already read (no request), else its slug.
-    pub fn cached_workspace_name(&self, ws: &Ws) -> String {
-        self.cache
-            .details
-            .get(&norm(&ws.uuid))
-            .and_then(|d| nonblank(&d.name).map(str::to_string))
-            .unwrap_or_else(|| ws.path().to_string())
-    }
-
     /// The workspace slug for 1.0 calls during provisioning: a profile hint, the caches, or
     /// `GET /2.0/workspaces/{uuid}`.
     pub fn workspace_slug_for(

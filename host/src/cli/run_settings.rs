@@ -21,6 +21,7 @@ impl LimitArgs {
             max_total_wait: Duration::from_secs(self.max_retry_wait_seconds),
             backoff_base: Duration::from_millis(self.retry_backoff_base_ms.max(1)),
             requests_per_hour: (self.requests_per_hour > 0).then_some(self.requests_per_hour),
+            concurrency: self.concurrency,
         }
     }
 }

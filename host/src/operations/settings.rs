@@ -53,7 +53,13 @@ pub struct RunLimits {
     pub backoff_base: Duration,
     /// Requests per hour to pace to; `None` for no pacing.
     pub requests_per_hour: Option<u32>,
+    /// The most plugin calls of a sync that run at once (each on an instance of its own).
+    pub concurrency: usize,
 }
+
+/// Calls in flight by default: enough to hide round trips of 100-300 ms, few enough for a
+/// 2-core machine and the API's rate limit.
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 impl Default for RunLimits {
     fn default() -> Self {
@@ -65,6 +71,7 @@ impl Default for RunLimits {
             max_total_wait: http.max_total_wait,
             backoff_base: http.backoff_base,
             requests_per_hour: None,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -162,11 +169,16 @@ impl RunSettings {
             self.http.clone(),
             self.credential.as_ref().map(|c| c.credential.clone()),
         )?;
-        let instance = self
-            .component
-            .plugin
-            .instantiate(&self.limits.sandbox, http.clone(), self.guest_config())
-            .await?;
+        let instance = self.instantiate_with(http.clone()).await?;
         Ok((instance, http))
+    }
+
+    /// Another instance of the component on an existing HTTP capability (shared by the instances
+    /// of one run, so they share its budget, counters and cache).
+    pub async fn instantiate_with(&self, http: HttpCapability) -> Result<Instance, CallError> {
+        self.component
+            .plugin
+            .instantiate(&self.limits.sandbox, http, self.guest_config())
+            .await
     }
 }

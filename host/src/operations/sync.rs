@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::settings::{RunSettings, SettingsError};
 use crate::runtime::CallError;
 use crate::sync::{
-    Resume, StopRequest, SyncError, SyncEvents, SyncOptions, SyncReport, SyncSelection, run_sync,
+    InstancePool, MakeInstance, Resume, StopRequest, SyncError, SyncEvents, SyncOptions,
+    SyncReport, SyncSelection, run_sync,
 };
 
 /// What to sync into, and how.
@@ -77,6 +78,7 @@ pub async fn sync(
     request: SyncRequest,
     events: &dyn SyncEvents,
 ) -> Result<SyncOutcome, SyncRunError> {
+    let settings = &with_shared_reads(settings);
     let (mut instance, http) = settings.instantiate().await?;
     let meta = &settings.component.metadata;
     tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
@@ -100,8 +102,9 @@ pub async fn sync(
     if let Some(interval) = request.checkpoint_interval {
         options.checkpoint_interval = interval;
     }
+    let pool = instance_pool(settings, instance, &http);
     let counter = http.clone();
-    let report = run_sync(&mut instance, store, &options, events, &move || {
+    let report = run_sync(pool, store, &options, events, &move || {
         counter.stats().total_requests()
     })
     .await?;
@@ -111,4 +114,38 @@ pub async fn sync(
         requests_table: stats.render_table(),
         requests_total: stats.total_requests(),
     })
+}
+
+/// Bodies of GET responses a sync's instances share: the listings every instance reads again
+/// (workspaces, members, groups) are far smaller.
+const SHARED_READS_BYTES: usize = 64 << 20;
+
+/// The settings of a sync whose instances share their reads, when it runs several.
+fn with_shared_reads(settings: &RunSettings) -> RunSettings {
+    let mut settings = settings.clone();
+    if settings.limits.concurrency > 1 && settings.http.shared_reads_bytes.is_none() {
+        settings.http.shared_reads_bytes = Some(SHARED_READS_BYTES);
+    }
+    settings
+}
+
+/// The validated instance, and more of the same component on the same HTTP capability as calls
+/// run concurrently, up to the run's concurrency.
+fn instance_pool(
+    settings: &RunSettings,
+    first: crate::runtime::Instance,
+    http: &crate::http::HttpCapability,
+) -> InstancePool {
+    let limit = settings.limits.concurrency.max(1);
+    if limit == 1 {
+        return InstancePool::single(first);
+    }
+    let settings = settings.clone();
+    let http = http.clone();
+    let make: MakeInstance = Box::new(move || {
+        let settings = settings.clone();
+        let http = http.clone();
+        Box::pin(async move { settings.instantiate_with(http).await })
+    });
+    InstancePool::new(first, limit, make)
 }

@@ -1,26 +1,26 @@
-//! The action loop.
+//! The scheduler: runs the action stack, the store's own steps in this task and the plugin calls
+//! on the pool's instances, as many at once as the pool allows. Calls of one phase are
+//! independent of each other and run concurrently; a phase starts when the one before has
+//! finished, and a walk over stored resources waits for the calls it started, so a sync at any
+//! concurrency visits the same resources and writes the same rows as one call at a time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use c1z::pb;
 use c1z::{C1zError, SyncStore};
+use tokio::task::JoinSet;
 
-use super::convert;
+use super::calls::{self, Reply};
 use super::events::{Counts, SyncEvents};
-use super::expand::{self, ExpansionReport};
+use super::expand::ExpansionReport;
+use super::pool::InstancePool;
 use super::scope::{self, SyncScope};
 use super::selection::SyncSelection;
 use super::state::{Action, Operation, SyncState};
+use super::steps::{self, Steps};
 use super::stop::StopRequest;
 use crate::runtime::{CallError, Instance};
-
-/// How many stored resources a walk takes per step.
-const WALK_PAGE: usize = 100;
-
-/// Principals kept resolved at once; far more than the users and groups of a large tenant.
-const PRINCIPAL_CACHE: usize = 100_000;
 
 /// Settings of one sync.
 #[derive(Clone, Debug)]
@@ -114,10 +114,13 @@ pub enum SyncError {
     },
 }
 
-/// Runs (or resumes) a full sync of `instance` into `store`, then writes the file.
+/// A call in flight: its id, the instance it runs on, and what came back.
+type Finished = (u64, Instance, Result<Reply, CallError>);
+
+/// Runs (or resumes) a full sync on the pool's instances into `store`, then writes the file.
 /// `requests` reports how many HTTP requests the plugin has made, for progress.
 pub async fn run_sync(
-    instance: &mut Instance,
+    mut pool: InstancePool,
     mut store: SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
@@ -147,13 +150,14 @@ pub async fn run_sync(
     if run.resumed {
         tracing::info!(sync_id = %run.id, completed = state.completed_actions_count, "resuming the interrupted sync");
     } else {
-        tracing::info!(sync_id = %run.id, "starting a full sync");
+        tracing::info!(sync_id = %run.id, concurrency = pool.limit(), "starting a full sync");
     }
     let stored = store.counts()?;
-    let mut engine = Engine {
-        instance,
+    let plugin = pool.plugin().unwrap_or_default();
+    let mut steps = Steps {
         store: &mut store,
         state: &mut state,
+        plugin,
         types: Vec::new(),
         expansion: ExpansionReport::default(),
         seen: Counts {
@@ -165,30 +169,108 @@ pub async fn run_sync(
         principals: HashMap::new(),
         selection: options.selection.clone(),
     };
+    let mut calls: JoinSet<Finished> = JoinSet::new();
+    // The actions of the calls in flight, by call id: checkpointed as still to do.
+    let mut in_flight: BTreeMap<u64, Action> = BTreeMap::new();
+    let mut next_id = 0u64;
     let mut last_checkpoint = Instant::now();
-    while let Some(action) = engine.state.actions.last().cloned() {
+    loop {
         if options.stop.is_requested() {
-            // Between steps the state matches what was written: commit both and stop.
-            engine.store.checkpoint(&engine.state.to_token())?;
+            // The calls in flight are dropped; their actions are checkpointed as still to do.
+            calls.abort_all();
+            let token = token_with(steps.state, &in_flight);
+            steps.store.checkpoint(&token)?;
             events.checkpointed();
             events.ended();
-            tracing::info!(sync_id = %run.id, completed = engine.state.completed_actions_count, "sync stopped at a checkpoint");
+            tracing::info!(sync_id = %run.id, completed = steps.state.completed_actions_count, "sync stopped at a checkpoint");
             return Err(SyncError::Interrupted {
-                work: engine.store.work_path().to_path_buf(),
+                work: steps.store.work_path().to_path_buf(),
             });
         }
-        let operation = action.operation;
-        let phase_done = engine.step(action).await?;
-        engine.state.completed_actions_count += 1;
+        // Start everything that may run now.
+        let mut progressed = false;
+        while let Some(top) = steps.state.actions.last() {
+            let running = in_flight.values().map(|a| steps::phase(a.operation)).min();
+            let call = steps::is_call(top);
+            let may_run = match running {
+                None => true,
+                // The store's own steps (walks, phase set-ups) wait for every call in flight.
+                Some(_) if !call => false,
+                Some(phase) => steps::phase(top.operation) == phase,
+            };
+            if !may_run || (call && !pool.has_room()) {
+                break;
+            }
+            let action = steps.state.actions.pop().expect("the top exists");
+            let operation = action.operation;
+            let phase_done = if call {
+                let prepared = steps.prepare(action.clone())?;
+                let mut instance = match pool.take().await {
+                    Some(made) => made?,
+                    None => unreachable!("the pool had room"),
+                };
+                let id = next_id;
+                next_id += 1;
+                in_flight.insert(id, action);
+                calls.spawn(async move {
+                    let reply = calls::perform(&mut instance, prepared).await;
+                    (id, instance, reply)
+                });
+                false
+            } else {
+                steps.state.completed_actions_count += 1;
+                steps.run(action)?
+            };
+            progressed = true;
+            if phase_done {
+                steps
+                    .store
+                    .checkpoint(&token_with(steps.state, &in_flight))?;
+                events.checkpointed();
+                last_checkpoint = Instant::now();
+            }
+            steps.seen.requests = requests();
+            events.progress(phase_name(operation), &steps.seen);
+        }
+        // Then wait for a call to finish.
+        let Some(finished) = calls.join_next().await else {
+            if steps.state.actions.is_empty() {
+                break;
+            }
+            if !progressed {
+                return Err(SyncError::Contract {
+                    plugin: steps.plugin.clone(),
+                    message: "the sync cannot go on: nothing runs and nothing is running".into(),
+                });
+            }
+            continue;
+        };
+        let (id, instance, reply) = finished.map_err(|e| SyncError::Contract {
+            plugin: steps.plugin.clone(),
+            message: format!("a plugin call's task ended abnormally: {e}"),
+        })?;
+        pool.put_back(instance);
+        let action = in_flight.remove(&id).expect("a call in flight");
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) => {
+                calls.abort_all();
+                return Err(e.into());
+            }
+        };
+        steps.state.completed_actions_count += 1;
+        let phase_done = steps.apply(reply)?;
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
-            engine.store.checkpoint(&engine.state.to_token())?;
+            steps
+                .store
+                .checkpoint(&token_with(steps.state, &in_flight))?;
             events.checkpointed();
             last_checkpoint = Instant::now();
         }
-        engine.seen.requests = requests();
-        events.progress(phase_name(operation), &engine.seen);
+        steps.seen.requests = requests();
+        events.progress(phase_name(action.operation), &steps.seen);
     }
-    let expansion = engine.expansion;
+    let expansion = std::mem::take(&mut steps.expansion);
     store.checkpoint(&state.to_token())?;
     let counts = store.counts()?;
     let path = store.finish()?;
@@ -204,6 +286,16 @@ pub async fn run_sync(
     })
 }
 
+/// The token to checkpoint: the state, with the actions of the calls in flight still to do.
+fn token_with(state: &SyncState, in_flight: &BTreeMap<u64, Action>) -> String {
+    if in_flight.is_empty() {
+        return state.to_token();
+    }
+    let mut pending = state.clone();
+    pending.actions.extend(in_flight.values().cloned());
+    pending.to_token()
+}
+
 fn phase_name(op: Operation) -> &'static str {
     match op {
         Operation::Init | Operation::ListResourceTypes => "resource types",
@@ -211,283 +303,5 @@ fn phase_name(op: Operation) -> &'static str {
         Operation::ListEntitlements => "entitlements",
         Operation::ListGrants => "grants",
         Operation::GrantExpansion => "grant expansion",
-    }
-}
-
-struct Engine<'a> {
-    instance: &'a mut Instance,
-    store: &'a mut SyncStore,
-    state: &'a mut SyncState,
-    /// Resource types of this sync, loaded lazily (needed to embed them in entitlements).
-    types: Vec<pb::ResourceType>,
-    expansion: ExpansionReport,
-    /// Objects listed so far (shown as progress; upserts of the same id count again).
-    seen: Counts,
-    /// Principals already resolved for grants, by (type, id).
-    principals: HashMap<(String, String), pb::Resource>,
-    /// The parts of the sync to run.
-    selection: SyncSelection,
-}
-
-impl Engine<'_> {
-    /// Runs the top action. Returns true at a phase boundary (a checkpoint is due).
-    async fn step(&mut self, action: Action) -> Result<bool, SyncError> {
-        self.state.actions.pop();
-        match action.operation {
-            Operation::Init => {
-                let s = &self.selection;
-                for (op, wanted) in [
-                    (Operation::GrantExpansion, s.expands_grants()),
-                    (Operation::ListGrants, s.lists_grants()),
-                    (Operation::ListEntitlements, s.lists_entitlements()),
-                    (Operation::ListResources, true),
-                    (Operation::ListResourceTypes, true),
-                ] {
-                    if wanted {
-                        self.state.actions.push(Action::new(op));
-                    }
-                }
-                Ok(true)
-            }
-            Operation::ListResourceTypes => {
-                let types = self.instance.resource_types().await?;
-                let types: Vec<pb::ResourceType> =
-                    types.iter().map(convert::resource_type).collect();
-                if let Some(bad) = types.iter().find(|t| t.id.is_empty()) {
-                    return Err(self.contract(format!(
-                        "resource type {:?} has an empty id",
-                        bad.display_name
-                    )));
-                }
-                let offered: Vec<&str> = types.iter().map(|t| t.id.as_str()).collect();
-                if let Some(unknown) = self
-                    .selection
-                    .resource_types
-                    .iter()
-                    .find(|t| !offered.contains(&t.as_str()))
-                {
-                    return Err(SyncError::Selection(format!(
-                        "the resource type {unknown:?} asked for is not one {} syncs; it syncs {}",
-                        self.instance.plugin(),
-                        offered.join(", ")
-                    )));
-                }
-                let types: Vec<pb::ResourceType> = types
-                    .into_iter()
-                    .filter(|t| self.selection.includes(&t.id))
-                    .collect();
-                self.store.put_resource_types(&types)?;
-                Ok(true)
-            }
-            Operation::ListResources if action.is_walk() => {
-                let types = self.store.resource_types()?;
-                for t in types.iter().rev() {
-                    let mut a = Action::new(Operation::ListResources);
-                    a.resource_type_id = t.id.clone();
-                    self.state.actions.push(a);
-                }
-                Ok(true)
-            }
-            Operation::ListResources => self.list_resources(action).await,
-            Operation::ListEntitlements | Operation::ListGrants if action.is_walk() => {
-                self.walk(action)
-            }
-            Operation::ListEntitlements => self.list_entitlements(action).await,
-            Operation::ListGrants => self.list_grants(action).await,
-            Operation::GrantExpansion => {
-                if self.state.needs_expansion {
-                    self.expansion = expand::expand(self.store)?;
-                    self.seen.grants += self.expansion.created as u64;
-                    tracing::info!(
-                        created = self.expansion.created,
-                        merged = self.expansion.merged,
-                        "grant expansion done"
-                    );
-                }
-                Ok(true)
-            }
-        }
-    }
-
-    fn contract(&self, message: String) -> SyncError {
-        SyncError::Contract {
-            plugin: self.instance.plugin().to_string(),
-            message,
-        }
-    }
-
-    fn check_token(&self, action: &Action, next: &str, what: &str) -> Result<(), SyncError> {
-        if !next.is_empty() && next == action.page_token {
-            return Err(self.contract(format!(
-                "{what} returned the page token it was given ({next:?}); the listing would never end"
-            )));
-        }
-        Ok(())
-    }
-
-    async fn list_resources(&mut self, action: Action) -> Result<bool, SyncError> {
-        let parent = (!action.parent_resource_type_id.is_empty()).then(|| {
-            crate::runtime::types::ResourceId {
-                resource_type: action.parent_resource_type_id.clone(),
-                id: action.parent_resource_id.clone(),
-            }
-        });
-        let page = self
-            .instance
-            .list_resources(
-                &action.resource_type_id,
-                parent.as_ref(),
-                &action.page_token,
-            )
-            .await?;
-        self.check_token(&action, &page.next_token, "list-resources")?;
-        let mut stored = Vec::with_capacity(page.items.len());
-        for r in &page.items {
-            if r.id.resource_type != action.resource_type_id || r.id.id.is_empty() {
-                return Err(self.contract(format!(
-                    "list-resources for type {} returned resource {}:{}",
-                    action.resource_type_id, r.id.resource_type, r.id.id
-                )));
-            }
-            stored.push(convert::resource(r));
-        }
-        self.store.put_resources(&stored)?;
-        self.seen.resources += stored.len() as u64;
-        // Depth-first: the children of this page run before the parent's next page.
-        if !page.next_token.is_empty() {
-            self.state.actions.push(action.at(&page.next_token));
-        }
-        for r in page.items.iter().rev() {
-            for child in r
-                .child_resource_types
-                .iter()
-                .rev()
-                .filter(|c| self.selection.includes(c))
-            {
-                let mut a = Action::new(Operation::ListResources);
-                a.resource_type_id = child.clone();
-                a.parent_resource_type_id = r.id.resource_type.clone();
-                a.parent_resource_id = r.id.id.clone();
-                self.state.actions.push(a);
-            }
-        }
-        Ok(false)
-    }
-
-    /// One step of a walk over stored resources: pushes a per-resource action for each of the
-    /// next `WALK_PAGE` resources, and the walk's continuation below them.
-    fn walk(&mut self, action: Action) -> Result<bool, SyncError> {
-        let from = action.page_token.parse::<i64>().unwrap_or(0);
-        let (resources, next) = self.store.resources_page(from, WALK_PAGE)?;
-        if let Some(next) = next {
-            self.state.actions.push(action.at(&next.to_string()));
-        }
-        for r in resources.iter().rev() {
-            let Some(id) = &r.id else { continue };
-            let mut a = Action::new(action.operation);
-            a.resource_type_id = id.resource_type.clone();
-            a.resource_id = id.resource.clone();
-            self.state.actions.push(a);
-        }
-        Ok(next.is_none())
-    }
-
-    /// The principal to embed in a grant: the listed resource when the sync has one (so every
-    /// grant carries the same, listed version of its principal, whatever the plugin had cached
-    /// when it built the grant), else the plugin's version, which is then also stored.
-    fn principal(
-        &mut self,
-        given: &crate::runtime::types::ResourceInfo,
-        unlisted: &mut Vec<pb::Resource>,
-    ) -> Result<pb::Resource, SyncError> {
-        let key = (given.id.resource_type.clone(), given.id.id.clone());
-        if let Some(found) = self.principals.get(&key) {
-            return Ok(found.clone());
-        }
-        let resource = match self.store.resource(&key.0, &key.1)? {
-            Some(listed) => listed,
-            None => {
-                let r = convert::resource(given);
-                unlisted.push(r.clone());
-                r
-            }
-        };
-        if self.principals.len() >= PRINCIPAL_CACHE {
-            self.principals.clear();
-        }
-        self.principals.insert(key, resource.clone());
-        Ok(resource)
-    }
-
-    fn stored_resource(&self, action: &Action) -> Result<pb::Resource, SyncError> {
-        self.store
-            .resource(&action.resource_type_id, &action.resource_id)?
-            .ok_or_else(|| {
-                SyncError::Resume(format!(
-                    "resource {}:{} vanished from the sync store",
-                    action.resource_type_id, action.resource_id
-                ))
-            })
-    }
-
-    async fn list_entitlements(&mut self, action: Action) -> Result<bool, SyncError> {
-        let resource = self.stored_resource(&action)?;
-        let page = self
-            .instance
-            .list_entitlements(&convert::resource_back(&resource), &action.page_token)
-            .await?;
-        self.check_token(&action, &page.next_token, "list-entitlements")?;
-        if self.types.is_empty() {
-            self.types = self.store.resource_types()?;
-        }
-        let items: Vec<pb::Entitlement> = page
-            .items
-            .iter()
-            .map(|e| convert::entitlement(e, &resource, &self.types))
-            .collect();
-        self.store.put_entitlements(&items)?;
-        self.seen.entitlements += items.len() as u64;
-        if !page.next_token.is_empty() {
-            self.state.actions.push(action.at(&page.next_token));
-        }
-        Ok(false)
-    }
-
-    async fn list_grants(&mut self, action: Action) -> Result<bool, SyncError> {
-        let resource = self.stored_resource(&action)?;
-        let page = self
-            .instance
-            .list_grants(&convert::resource_back(&resource), &action.page_token)
-            .await?;
-        self.check_token(&action, &page.next_token, "list-grants")?;
-        let mut grants = Vec::with_capacity(page.items.len());
-        let mut unlisted = Vec::new();
-        for g in &page.items {
-            let on = &g.entitlement.resource_ref;
-            let entitlement_resource =
-                if on.resource_type == action.resource_type_id && on.id == action.resource_id {
-                    resource.clone()
-                } else {
-                    self.store
-                        .resource(&on.resource_type, &on.id)?
-                        .unwrap_or_else(|| pb::Resource {
-                            id: Some(convert::resource_id(on)),
-                            ..Default::default()
-                        })
-                };
-            if g.expandable.is_some() {
-                self.state.needs_expansion = true;
-            }
-            let principal = self.principal(&g.principal, &mut unlisted)?;
-            grants.push(convert::grant(g, &entitlement_resource, principal));
-        }
-        // Baton's readers need every principal as a resource: store those never listed.
-        self.store.put_resources_if_absent(&unlisted)?;
-        self.store.put_grants(&grants)?;
-        self.seen.grants += grants.len() as u64;
-        if !page.next_token.is_empty() {
-            self.state.actions.push(action.at(&page.next_token));
-        }
-        Ok(false)
     }
 }

@@ -156,7 +156,7 @@ pub fn group_grants_page(
         let Some(level) = explicit_level(t, &v.permission) else {
             continue;
         };
-        let principal = user_group::principal(c, &t.ws, &v.group.slug, v.group.name.as_deref());
+        let principal = user_group::principal(c, &t.ws, &v.group.slug, v.group.name.as_deref())?;
         grants.push(grant(&t.resource, level, principal));
     }
     Ok(Some((grants, next)))

@@ -106,18 +106,13 @@ impl ResourceSyncer<Bitbucket> for RepositorySyncer {
         if url.is_empty()
             && let Some(privs) = c.group_privileges(&ws)?
         {
-            let items = privs
-                .get(&full.to_ascii_lowercase())
-                .map(|list| {
-                    list.iter()
-                        .filter(|(_, level)| rank(REPO_LEVELS, level).is_some())
-                        .map(|(g, level)| {
-                            let p = user_group::principal(c, &ws, &g.slug, g.name.as_deref());
-                            grant(&target.id, level, p)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut items = Vec::new();
+            for (g, level) in privs.get(&full.to_ascii_lowercase()).into_iter().flatten() {
+                if rank(REPO_LEVELS, level).is_some() {
+                    let p = user_group::principal(c, &ws, &g.slug, g.name.as_deref())?;
+                    items.push(grant(&target.id, level, p));
+                }
+            }
             return Ok(Page::last(items));
         }
         if !administered {

@@ -162,14 +162,21 @@ pub fn resource(
     }
 }
 
-/// The group as a grant principal (no request: uses what the sync already read).
-pub fn principal(c: &Bitbucket, ws: &Ws, slug: &str, name: Option<&str>) -> ResourceInfo {
-    let ws_name = c.cached_workspace_name(ws);
+/// The group as a grant principal, from what the sync reads anyway (the workspace's details and
+/// its group listing, if already read): the same whichever instance lists the grant, since the
+/// host shares reads between a sync's instances.
+pub fn principal(
+    c: &mut Bitbucket,
+    ws: &Ws,
+    slug: &str,
+    name: Option<&str>,
+) -> Result<ResourceInfo, ConnectorError> {
+    let ws_name = c.workspace_name(ws)?;
     let groups = c.cached_groups(ws);
     let group = groups
         .as_ref()
         .and_then(|g| g.iter().find(|g| g.slug == slug));
-    resource(ws, &ws_name, slug, name, group)
+    Ok(resource(ws, &ws_name, slug, name, group))
 }
 
 /// `member`.
