@@ -421,7 +421,8 @@ async fn a_token_that_expires_during_a_long_sync_is_renewed() {
     let w = World::new(config, sim).await;
     let client = w.fake.new_client("bitbucket");
     let sync = w.fake.push_task(TaskSpec::full_sync(FullSync::default()));
-    let process = w.spawn(&client, &[]);
+    // One call at a time: a sync long enough for several tokens to run out.
+    let process = w.spawn(&client, &["--concurrency", "1"]);
     let started = Instant::now();
     let f = finished(&w.fake, &process, &sync).await;
     assert!(f.is_success(), "{f:?}\n{}", process.log());
