@@ -223,16 +223,29 @@ mod tests {
     #[tokio::test]
     async fn a_connect_tunnel_names_the_destination_and_sends_the_proxy_credentials() {
         let (port, seen) = proxy("200 Connection established").await;
-        let mut stream = tunnel(&server(port, "alice:s%3Acret@"), "tenant.conductor.one", 443)
-            .await
-            .unwrap();
+        let mut stream = tunnel(
+            &server(port, "alice:s%3Acret@"),
+            "tenant.conductor.one",
+            443,
+        )
+        .await
+        .unwrap();
         let mut rest = Vec::new();
         stream.read_to_end(&mut rest).await.unwrap();
-        assert_eq!(rest, b"tunnelled", "bytes after the answer are the tunnel's");
+        assert_eq!(
+            rest, b"tunnelled",
+            "bytes after the answer are the tunnel's"
+        );
         let head = seen.await.unwrap();
-        assert!(head.starts_with("CONNECT tenant.conductor.one:443 HTTP/1.1\r\n"), "{head}");
+        assert!(
+            head.starts_with("CONNECT tenant.conductor.one:443 HTTP/1.1\r\n"),
+            "{head}"
+        );
         let expected = STANDARD.encode("alice:s:cret");
-        assert!(head.contains(&format!("Proxy-Authorization: Basic {expected}\r\n")), "{head}");
+        assert!(
+            head.contains(&format!("Proxy-Authorization: Basic {expected}\r\n")),
+            "{head}"
+        );
     }
 
     #[tokio::test]
@@ -242,7 +255,10 @@ mod tests {
             .await
             .unwrap_err()
             .to_string();
-        assert!(err.contains("407") && err.contains("USER:PASSWORD"), "{err}");
+        assert!(
+            err.contains("407") && err.contains("USER:PASSWORD"),
+            "{err}"
+        );
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

@@ -171,7 +171,7 @@ pub async fn probe(addr: SocketAddr, path: &str) -> Result<String, ProbeError> {
     let text = String::from_utf8_lossy(&answer);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status_line = head.lines().next().unwrap_or_default();
-    let status = status_line.splitn(2, ' ').nth(1).unwrap_or_default().trim();
+    let status = status_line.split_once(' ').map_or("", |(_, s)| s).trim();
     if status.starts_with("200") {
         Ok(body.trim().to_string())
     } else {
