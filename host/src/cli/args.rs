@@ -198,15 +198,23 @@ pub struct OneShotArgs {
     next_display_order = 400
 )]
 pub struct ServiceArgs {
-    /// ConductorOne client id (service mode).
+    /// ConductorOne client id; with the secret, runs in service mode (takes tasks from ConductorOne).
     #[arg(long, env = "BATON_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// ConductorOne client secret (service mode).
+    /// ConductorOne client secret (secret-token:conductorone.com:v1:...).
     #[arg(long, env = "BATON_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
-    /// File holding the ConductorOne client secret.
+    /// File holding the ConductorOne client secret (a mounted Kubernetes secret).
     #[arg(long, env = "BATON_CLIENT_SECRET_FILE")]
     pub client_secret_file: Option<PathBuf>,
+    /// ConductorOne API host (HOST or HOST:PORT) instead of the client id's tenant host.
+    #[arg(long = "c1-api-host", env = "BATON_C1_API_HOST")]
+    pub c1_api_host: Option<String>,
+    /// The host id ConductorOne knows this process by; the host name when not given.
+    #[arg(long, env = "BATON_HOST_ID")]
+    pub host_id: Option<String>,
+    #[command(flatten)]
+    pub health: HealthArgs,
 }
 
 impl ServiceArgs {
@@ -215,6 +223,35 @@ impl ServiceArgs {
         self.client_id.is_some()
             || self.client_secret.is_some()
             || self.client_secret_file.is_some()
+    }
+}
+
+/// Where the health endpoints are served (service mode) or probed (`health-check`).
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Health checks", next_display_order = 450)]
+pub struct HealthArgs {
+    /// Serve /health, /ready and /live (service mode).
+    #[arg(long, env = "BATON_HEALTH_CHECK")]
+    pub health_check: bool,
+    /// Port of the health endpoints.
+    #[arg(long, env = "BATON_HEALTH_CHECK_PORT", default_value_t = 8081)]
+    pub health_check_port: u16,
+    /// Address the health endpoints listen on; 0.0.0.0 for probes from outside the pod.
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_BIND_ADDRESS",
+        default_value = "127.0.0.1"
+    )]
+    pub health_check_bind_address: String,
+}
+
+impl Default for HealthArgs {
+    fn default() -> Self {
+        HealthArgs {
+            health_check: false,
+            health_check_port: 8081,
+            health_check_bind_address: "127.0.0.1".into(),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::http::{BudgetStatus, HttpCapability, RequestBudget};
 use crate::runtime::CallError;
 use crate::sync::{
     Carried, CarriedState, InstancePool, MakeInstance, RequestMeter, Resume, StopRequest,
-    SyncError, SyncEvents, SyncOptions, SyncReport, find_carried, run_sync,
+    SyncError, SyncEvents, SyncOptions, SyncReport, SyncSelection, find_carried, run_sync,
 };
 
 /// What to sync into, and how.
@@ -25,6 +25,8 @@ pub struct SyncRequest {
     pub stop: StopRequest,
     /// The longest time between checkpoints; `None` for the engine's default.
     pub checkpoint_interval: Option<Duration>,
+    /// The parts of the sync to run (a ConductorOne task's flags); everything by default.
+    pub selection: SyncSelection,
 }
 
 impl SyncRequest {
@@ -35,6 +37,7 @@ impl SyncRequest {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             checkpoint_interval: None,
+            selection: SyncSelection::default(),
         }
     }
 }
@@ -107,8 +110,10 @@ pub async fn sync(
             cause,
         });
     }
+    let mut scope = settings.scope();
+    scope.selection = request.selection.clone();
     let mut options = SyncOptions {
-        scope: settings.scope(),
+        scope,
         resume: request.resume,
         stop: request.stop,
         limits: settings.limits.sync.clone(),
@@ -117,6 +122,7 @@ pub async fn sync(
             .map(|b| Arc::new(BudgetCarried(b.clone())) as Arc<dyn CarriedState>)
             .into_iter()
             .collect(),
+        selection: request.selection,
         ..SyncOptions::default()
     };
     if let Some(interval) = request.checkpoint_interval {
