@@ -13,5 +13,6 @@ pub mod progress;
 pub mod render;
 pub mod runtime;
 pub mod secrets;
+pub mod serve;
 pub mod sync;
 pub mod transport;

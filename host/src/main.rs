@@ -95,6 +95,8 @@ async fn run(runtime: &Runtime, inv: &Invocation) -> anyhow::Result<()> {
         Some(Command::Explore(explore)) => {
             commands::explore::run(&explore.file.file, explore).await?;
         }
+        Some(Command::Serve(serve)) => commands::serve::run(serve).await?,
+        Some(Command::Tenants(tenants)) => print(&commands::serve::list(tenants)?)?,
     }
     Ok(())
 }

@@ -9,5 +9,6 @@ pub mod inspect;
 pub mod interrupt;
 pub mod output;
 pub mod provision;
+pub mod serve;
 pub mod sync;
 pub mod wording;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::settings::{RunSettings, SettingsError};
+use crate::http::RequestStats;
 use crate::runtime::CallError;
 use crate::sync::{
     InstancePool, MakeInstance, Resume, StopRequest, SyncError, SyncEvents, SyncOptions,
@@ -45,6 +46,8 @@ pub struct SyncOutcome {
     pub requests_table: String,
     /// Requests sent in all.
     pub requests_total: u64,
+    /// The per-endpoint counters behind the table.
+    pub stats: RequestStats,
 }
 
 /// Why a sync did not finish.
@@ -107,6 +110,7 @@ pub async fn sync(
         report,
         requests_table: stats.render_table(),
         requests_total: stats.total_requests(),
+        stats,
     })
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use c1z::{C1zError, SyncStore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::calls::{self, Reply};
 use super::events::{Counts, SyncEvents};
@@ -124,7 +125,7 @@ pub async fn run_sync(
     mut store: SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
-    requests: &dyn Fn() -> u64,
+    requests: &(dyn Fn() -> u64 + Sync),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let mut run = store.start_or_resume()?;
@@ -212,10 +213,14 @@ pub async fn run_sync(
                 let id = next_id;
                 next_id += 1;
                 in_flight.insert(id, action);
-                calls.spawn(async move {
-                    let reply = calls::perform(&mut instance, prepared).await;
-                    (id, instance, reply)
-                });
+                // In the caller's span, so a call's logs name the tenant it runs for.
+                calls.spawn(
+                    async move {
+                        let reply = calls::perform(&mut instance, prepared).await;
+                        (id, instance, reply)
+                    }
+                    .in_current_span(),
+                );
                 false
             } else {
                 steps.state.completed_actions_count += 1;
