@@ -263,6 +263,7 @@ impl Server {
             .map(|s| s.task)
             .chain(retired)
             .collect();
+        let aborts: Vec<_> = tasks.iter().map(JoinHandle::abort_handle).collect();
         let all = futures_join(tasks);
         if tokio::time::timeout(shared.options.shutdown_grace, all)
             .await
@@ -271,6 +272,9 @@ impl Server {
             tracing::warn!(
                 "syncs still running after the grace period stop now; their in-progress files keep the last checkpoint"
             );
+            for a in aborts {
+                a.abort();
+            }
         }
         if let Some(endpoints) = endpoints {
             endpoints.abort();

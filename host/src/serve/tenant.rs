@@ -143,7 +143,11 @@ async fn run(
         shared.syncing.fetch_add(1, Ordering::SeqCst);
         let started = Instant::now();
         // A task of its own, so a panic in one sync is that sync's failure, not the tenant's end.
-        let result = tokio::spawn(sync_once(shared.clone(), spec.clone()).in_current_span())
+        let sync = AbortOnDrop(tokio::spawn(
+            sync_once(shared.clone(), spec.clone()).in_current_span(),
+        ));
+        let result = sync
+            .join()
             .await
             .unwrap_or_else(|e| {
                 Err(RunFailure::Failed(format!(
@@ -212,6 +216,21 @@ async fn run(
                 );
             }
         }
+    }
+}
+
+/// A sync's task, aborted if the tenant's task is (a shutdown past its grace period).
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn join(mut self) -> Result<T, tokio::task::JoinError> {
+        (&mut self.0).await
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
