@@ -104,6 +104,8 @@ async fn run(runtime: &Runtime, inv: &Invocation) -> anyhow::Result<()> {
         }
         // Handled in `main` before anything is loaded.
         Some(Command::HealthCheck(_)) => unreachable!("health-check runs before parsing"),
+        Some(Command::Serve(serve)) => commands::serve::run(serve).await?,
+        Some(Command::Tenants(tenants)) => print(&commands::serve::list(tenants)?)?,
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::settings::{RunSettings, RunShared, SettingsError};
 use crate::http::send_log::{Journal, SendLog};
-use crate::http::{BudgetStatus, HttpCapability, RequestBudget};
+use crate::http::{BudgetStatus, HttpCapability, RequestBudget, RequestStats};
 use crate::runtime::CallError;
 use crate::sync::{
     Carried, CarriedState, InstancePool, MakeInstance, RequestMeter, Resume, StopRequest,
@@ -51,6 +51,8 @@ pub struct SyncOutcome {
     pub requests_table: String,
     /// Requests sent in all.
     pub requests_total: u64,
+    /// The per-endpoint counters behind the table.
+    pub stats: RequestStats,
 }
 
 /// Why a sync did not finish.
@@ -140,6 +142,7 @@ pub async fn sync(
         report,
         requests_table: stats.render_table(),
         requests_total: stats.total_requests(),
+        stats,
     })
 }
 

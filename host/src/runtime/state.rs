@@ -2,6 +2,8 @@
 //! capabilities the contract's imports (`imports/`) reach.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -28,6 +30,8 @@ pub struct TenantState {
     /// since: guest CPU time is the difference.
     pub(crate) call_started: Instant,
     pub(crate) host_time: Duration,
+    /// Nanoseconds of the current call spent yielded to other tasks, waiting to run again.
+    pub(crate) queued: Arc<AtomicU64>,
 }
 
 impl TenantState {
@@ -65,12 +69,18 @@ impl TenantState {
             call_deadline: None,
             call_started: Instant::now(),
             host_time: Duration::ZERO,
+            queued: Arc::default(),
         }
     }
 
-    /// Guest CPU time of the current call: wall time minus time spent in host imports.
+    /// Guest CPU time of the current call: wall time minus time spent in host imports and
+    /// waiting to run again after a yield.
     pub(crate) fn guest_time(&self) -> Duration {
-        self.call_started.elapsed().saturating_sub(self.host_time)
+        let queued = Duration::from_nanos(self.queued.load(Ordering::Relaxed));
+        self.call_started
+            .elapsed()
+            .saturating_sub(self.host_time)
+            .saturating_sub(queued)
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use c1z::{C1zError, SyncStore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::calls::{self, Reply};
 use super::carried::CarriedState;
@@ -308,10 +309,14 @@ async fn drive(
                 let id = next_id;
                 next_id += 1;
                 in_flight.insert(id, action);
-                calls.spawn(async move {
-                    let reply = calls::perform(&mut instance, prepared).await;
-                    (id, instance, reply)
-                });
+                // In the caller's span, so a call's logs name the tenant it runs for.
+                calls.spawn(
+                    async move {
+                        let reply = calls::perform(&mut instance, prepared).await;
+                        (id, instance, reply)
+                    }
+                    .in_current_span(),
+                );
                 false
             } else {
                 steps.state.completed_actions_count += 1;

@@ -18,7 +18,10 @@ impl http::Host for TenantState {
         req: http::Request,
     ) -> wasmtime::Result<Result<http::Response, http::HttpError>> {
         let started = Instant::now();
-        let result = self.http.send(outbound(req), self.call_deadline.clone()).await;
+        let result = self
+            .http
+            .send(outbound(req), self.call_deadline.clone())
+            .await;
         self.host_time += started.elapsed();
         Ok(inbound(result))
     }
