@@ -475,6 +475,38 @@ impl SyncStore {
         rows::counts(&self.conn, &self.current()?)
     }
 
+    /// The working database's size in bytes, written pages and those still in the open
+    /// transaction's cache alike (SQLite's page count times its page size), so it shows growth
+    /// before a commit reaches the disk.
+    pub fn size_bytes(&self) -> Result<u64, C1zError> {
+        let (pages, page_size): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx("reading the database size")?;
+        Ok((pages.max(0) as u64).saturating_mul(page_size.max(0) as u64))
+    }
+
+    /// Abandons the sync: rolls back what was not checkpointed, closes the database and removes
+    /// the working file and its journal, leaving the output file as it was. For a sync that must
+    /// not be resumed (one stopped at a limit would only run into it again).
+    pub fn discard(self) -> Result<(), C1zError> {
+        let SyncStore { conn, work, .. } = self;
+        // Closing rolls back the open transaction; the file goes either way.
+        let _ = conn.close();
+        for file in [suffixed(&work, "-journal"), work] {
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(C1zError::io("removing", &file, e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Stores the engine's state token and commits everything written so far durably (data and token in one
     /// transaction).
     pub fn checkpoint(&mut self, token: &str) -> Result<(), C1zError> {

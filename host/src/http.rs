@@ -69,6 +69,8 @@ pub struct HttpSettings {
     pub max_total_wait: Duration,
     /// The rolling request budget; `None` for none.
     pub budget: Option<BudgetSettings>,
+    /// Requests of one `send-all` batch in flight at once.
+    pub max_in_flight: usize,
     /// Share GET responses between the capability's users, up to this many bytes of bodies
     /// (a sync's instances); `None` sends every request.
     pub shared_reads_bytes: Option<usize>,
@@ -96,6 +98,7 @@ impl HttpSettings {
             max_total_wait: Duration::from_secs(600),
             budget: None,
             shared_reads_bytes: None,
+            max_in_flight: 8,
             network: NetworkSettings::default(),
         }
     }

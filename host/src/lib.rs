@@ -13,5 +13,7 @@ pub mod progress;
 pub mod render;
 pub mod runtime;
 pub mod secrets;
+pub mod serve;
+pub mod service;
 pub mod sync;
 pub mod transport;

@@ -2,6 +2,7 @@
 //! loopback servers.
 
 pub mod fake_c1;
+pub mod host_process;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -143,7 +144,7 @@ pub async fn sync_fixture_with(
     fixture: &serde_json::Value,
     path: &std::path::Path,
     options: &connector_host::sync::SyncOptions,
-    after_step: &dyn Fn() -> u64,
+    after_step: &(dyn Fn() -> u64 + Sync),
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
     sync_fixture_concurrently(fixture, path, options, after_step, 1).await
 }
@@ -153,7 +154,7 @@ pub async fn sync_fixture_concurrently(
     fixture: &serde_json::Value,
     path: &std::path::Path,
     options: &connector_host::sync::SyncOptions,
-    after_step: &dyn Fn() -> u64,
+    after_step: &(dyn Fn() -> u64 + Sync),
     concurrency: usize,
 ) -> Result<connector_host::sync::SyncReport, connector_host::sync::SyncError> {
     use connector_host::sync::{InstancePool, MakeInstance};

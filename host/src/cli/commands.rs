@@ -4,7 +4,74 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::args::{FileArgs, LimitArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs};
+use super::args::{FileArgs, HealthArgs, LimitArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs};
+
+/// Where the tenant files are, for `serve` and `tenants`.
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Tenants", next_display_order = 50)]
+pub struct TenantsDirArgs {
+    /// The directory of tenant files, one <tenant>.toml each (a mounted ConfigMap works).
+    #[arg(long = "tenants", env = "BATON_TENANTS_DIR")]
+    pub tenants: PathBuf,
+    /// How many replicas share the tenants; replica i serves those whose name's FNV-1a 64 hash modulo this is i.
+    #[arg(long, env = "BATON_SHARD_COUNT", default_value_t = 1)]
+    pub shard_count: u32,
+    /// This replica's index, from 0; by default the ordinal ending the pod's HOSTNAME (`connector-host-2` is 2).
+    #[arg(long, env = "BATON_SHARD_INDEX")]
+    pub shard_index: Option<u32>,
+}
+
+/// `serve` flags.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub dir: TenantsDirArgs,
+    /// Address of the Prometheus /metrics and the /health, /ready and /live probes.
+    #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:9464")]
+    pub listen: std::net::SocketAddr,
+    /// Syncs running at once over all tenants (a tenant runs one at a time; waiting tenants go first come, first served).
+    #[arg(long, env = "BATON_MAX_CONCURRENT_SYNCS", default_value_t = 16,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
+    pub max_concurrent_syncs: usize,
+    /// The most a tenant's `concurrency` may be (it sizes the instance pool).
+    #[arg(long, env = "BATON_MAX_TENANT_CONCURRENCY", default_value_t = 16,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub max_tenant_concurrency: usize,
+    /// The most a tenant's `memory-mib` may be, in MiB (each pooled instance slot reserves this much address space).
+    #[arg(long, env = "BATON_MAX_TENANT_MEMORY_MIB", default_value_t = 256)]
+    pub max_tenant_memory_mib: usize,
+    /// How often the tenants directory is read again for added, changed and removed files, in seconds.
+    #[arg(long, env = "BATON_RELOAD_SECONDS", default_value_t = 5)]
+    pub reload_seconds: u64,
+    /// First wait before a failed tenant's sync is tried again, in seconds; it doubles, up to the tenant's interval.
+    #[arg(long, env = "BATON_FAILURE_BACKOFF_SECONDS", default_value_t = 30)]
+    pub failure_backoff_seconds: u64,
+    /// On SIGTERM, how long running syncs get to reach a checkpoint before the process exits, in seconds.
+    #[arg(long, env = "BATON_SHUTDOWN_GRACE_SECONDS", default_value_t = 25)]
+    pub shutdown_grace_seconds: u64,
+    /// Do not use the pooling allocator (instances then map their memory on demand).
+    #[arg(long, env = "BATON_NO_POOLING")]
+    pub no_pooling: bool,
+    /// The tenants' limits where their files' [limits] say nothing.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `tenants` flags.
+#[derive(Args, Clone, Debug)]
+pub struct TenantsArgs {
+    #[command(flatten)]
+    pub dir: TenantsDirArgs,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
+    pub output: OutputFormat,
+}
 
 /// Subcommands.
 #[derive(Subcommand)]
@@ -25,6 +92,13 @@ pub enum Command {
     Export(ExportArgs),
     /// Browse the --file in a local, read-only web explorer on 127.0.0.1 (access, holders, review, changes).
     Explore(ExploreArgs),
+    /// Probe the health endpoints of a connector running in service mode; exit 0 when healthy (for exec probes).
+    HealthCheck(HealthCheckArgs),
+    /// Serve many tenants: one <tenant>.toml per tenant in --tenants, each synced on its schedule, with live reload,
+    /// Prometheus /metrics and probes on --listen.
+    Serve(ServeArgs),
+    /// List the tenants of --tenants: state, last and next sync, read from the tenant files and their outputs.
+    Tenants(TenantsArgs),
 }
 
 impl Command {
@@ -39,6 +113,43 @@ impl Command {
 
 /// The names of the subcommands that take the component's own flags.
 pub const COMPONENT_COMMANDS: [&str; 3] = ["sync", "grant", "revoke"];
+
+/// `health-check` flags.
+#[derive(Args, Clone, Debug)]
+pub struct HealthCheckArgs {
+    /// Which endpoint to ask.
+    #[arg(
+        long = "health-check-endpoint",
+        env = "BATON_HEALTH_CHECK_ENDPOINT",
+        value_enum,
+        default_value = "health"
+    )]
+    pub endpoint: HealthEndpoint,
+    #[command(flatten)]
+    pub health: HealthArgs,
+}
+
+/// The health endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HealthEndpoint {
+    /// `/health`: ready.
+    Health,
+    /// `/ready`: ConductorOne answered the Hello and is reachable.
+    Ready,
+    /// `/live`: the process runs.
+    Live,
+}
+
+impl HealthEndpoint {
+    /// The path.
+    pub fn path(self) -> &'static str {
+        match self {
+            HealthEndpoint::Health => "/health",
+            HealthEndpoint::Ready => "/ready",
+            HealthEndpoint::Live => "/live",
+        }
+    }
+}
 
 /// `demo` flags.
 #[derive(Args)]

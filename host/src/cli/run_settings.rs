@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::{Invocation, LimitArgs};
 use crate::operations::{RequestsPerWindow, RunLimits, RunSettings, SettingsError};
-use crate::runtime::Limits;
+use crate::runtime::{Limits, LogLimits};
+use crate::sync::SyncLimits;
 use crate::transport::NetworkSettings;
 
 impl LimitArgs {
@@ -27,6 +28,18 @@ impl LimitArgs {
             },
             rate_window: Duration::from_secs(self.rate_window_seconds),
             concurrency: self.concurrency,
+            sync: SyncLimits {
+                timeout: (self.sync_timeout_seconds > 0)
+                    .then(|| Duration::from_secs(self.sync_timeout_seconds)),
+                max_rows: (self.max_sync_rows > 0).then_some(self.max_sync_rows),
+                max_bytes: (self.max_sync_mib > 0)
+                    .then(|| self.max_sync_mib.saturating_mul(1 << 20)),
+            },
+            log: LogLimits {
+                max_line_bytes: self.max_log_line_bytes,
+                lines_per_second: self.log_lines_per_second,
+                burst_lines: self.log_burst_lines,
+            },
         }
     }
 }

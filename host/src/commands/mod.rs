@@ -9,5 +9,7 @@ pub mod inspect;
 pub mod interrupt;
 pub mod output;
 pub mod provision;
+pub mod serve;
+pub mod service;
 pub mod sync;
 pub mod wording;

@@ -10,9 +10,9 @@ use crate::config::credential::{self, ChosenCredential, CredentialError};
 use crate::config::origins::{OriginError, origin_urls};
 use crate::config::{ComponentConfig, Given, ValueError};
 use crate::http::{BudgetSettings, HttpCapability, HttpSettings, HttpSetupError};
-use crate::runtime::{CallError, ContractVersion, Instance, Limits};
-use crate::sync::SyncScope;
+use crate::runtime::{CallError, ContractVersion, Instance, Limits, LogLimits, PluginLog};
 use crate::sync::scope::credential_fingerprint;
+use crate::sync::{SyncLimits, SyncScope};
 use crate::transport::{NetworkSettings, ProxyError};
 
 /// Why the settings do not describe a usable run.
@@ -57,6 +57,10 @@ pub struct RunLimits {
     pub rate_window: Duration,
     /// The most plugin calls of a sync that run at once (each on an instance of its own).
     pub concurrency: usize,
+    /// A sync's deadline and its caps on rows and on its in-progress file.
+    pub sync: SyncLimits,
+    /// The bounds on the plugin's log lines (length, rate), per run.
+    pub log: LogLimits,
 }
 
 /// How many requests a run may send in any rolling window.
@@ -97,6 +101,33 @@ impl RequestsPerWindow {
 /// 2-core machine and the API's rate limit.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
+/// A sync's deadline by default: twice the ~12 h that a very large workspace needs under
+/// Bitbucket's 1,000 requests an hour (about 12,000 requests), so only a sync that never ends
+/// reaches it.
+pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// Rows a sync may write by default: ten times a large Bitbucket organisation's (the simulator's
+/// large scale, 3,000 users and 10,000 repositories: 94,000 rows from 11,700 requests, about 12 h
+/// under 1,000 requests an hour), so a legitimate sync stays far below it while a plugin whose
+/// listings never end is stopped within seconds.
+pub const DEFAULT_MAX_SYNC_ROWS: u64 = 1_000_000;
+
+/// MiB a sync may add to its in-progress file by default: just above what the default row cap
+/// allows at a Bitbucket row's size (the large organisation's 94,000 rows take 252 MB, 2.7 KB a
+/// row with indexes), so it stops only syncs of abnormally large objects.
+pub const DEFAULT_MAX_SYNC_MIB: u64 = 3072;
+
+impl SyncLimits {
+    /// The default bounds of a sync.
+    pub fn defaults() -> SyncLimits {
+        SyncLimits {
+            timeout: Some(DEFAULT_SYNC_TIMEOUT),
+            max_rows: Some(DEFAULT_MAX_SYNC_ROWS),
+            max_bytes: Some(DEFAULT_MAX_SYNC_MIB << 20),
+        }
+    }
+}
+
 impl Default for RunLimits {
     fn default() -> Self {
         let http = HttpSettings::default();
@@ -109,6 +140,8 @@ impl Default for RunLimits {
             requests_per_window: RequestsPerWindow::Default,
             rate_window: DEFAULT_RATE_WINDOW,
             concurrency: DEFAULT_CONCURRENCY,
+            sync: SyncLimits::defaults(),
+            log: LogLimits::default(),
         }
     }
 }
@@ -157,6 +190,7 @@ impl RunSettings {
             max_total_wait: limits.max_total_wait,
             backoff_base: limits.backoff_base,
             budget: limits.requests_per_window.budget(limits.rate_window),
+            max_in_flight: limits.concurrency.max(1),
             network,
             ..HttpSettings::for_origins(origin_urls(&config)?)
         };
@@ -200,22 +234,41 @@ impl RunSettings {
         }
     }
 
-    /// A fresh instance of the component, with its HTTP capability (kept for its counters).
-    pub async fn instantiate(&self) -> Result<(Instance, HttpCapability), SettingsError> {
+    /// A fresh instance of the component, and what the run's further instances share with it
+    /// (its HTTP capability, kept for its counters, and its plugin log).
+    pub async fn instantiate(&self) -> Result<(Instance, RunShared), SettingsError> {
         let http = HttpCapability::new(
             self.http.clone(),
             self.credential.as_ref().map(|c| c.credential.clone()),
         )?;
-        let instance = self.instantiate_with(http.clone()).await?;
-        Ok((instance, http))
+        let shared = RunShared {
+            http,
+            log: self.component.plugin.log(self.limits.log.clone()),
+        };
+        let instance = self.instantiate_with(&shared).await?;
+        Ok((instance, shared))
     }
 
-    /// Another instance of the component on an existing HTTP capability (shared by the instances
-    /// of one run, so they share its budget, counters and cache).
-    pub async fn instantiate_with(&self, http: HttpCapability) -> Result<Instance, CallError> {
+    /// Another instance of the component in an existing run: on its HTTP capability (so the
+    /// instances share its budget, counters and cache) and its plugin log (its cap and dedupe).
+    pub async fn instantiate_with(&self, shared: &RunShared) -> Result<Instance, CallError> {
         self.component
             .plugin
-            .instantiate(&self.limits.sandbox, http, self.guest_config())
+            .instantiate_logging(
+                &self.limits.sandbox,
+                shared.http.clone(),
+                self.guest_config(),
+                shared.log.clone(),
+            )
             .await
     }
+}
+
+/// What the instances of one run share.
+#[derive(Clone)]
+pub struct RunShared {
+    /// The HTTP capability: its request budget, counters and shared reads.
+    pub http: HttpCapability,
+    /// The plugin log: its rate cap, and the warnings already said.
+    pub log: PluginLog,
 }

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::settings::{RunSettings, SettingsError};
+use super::settings::{RunSettings, RunShared, SettingsError};
 use crate::http::send_log::{Journal, SendLog};
-use crate::http::{BudgetStatus, HttpCapability, RequestBudget};
+use crate::http::{BudgetStatus, HttpCapability, RequestBudget, RequestStats};
 use crate::runtime::CallError;
 use crate::sync::{
     Carried, CarriedState, InstancePool, MakeInstance, RequestMeter, Resume, StopRequest,
-    SyncError, SyncEvents, SyncOptions, SyncReport, find_carried, run_sync,
+    SyncError, SyncEvents, SyncOptions, SyncReport, SyncSelection, find_carried, run_sync,
 };
 
 /// What to sync into, and how.
@@ -25,6 +25,8 @@ pub struct SyncRequest {
     pub stop: StopRequest,
     /// The longest time between checkpoints; `None` for the engine's default.
     pub checkpoint_interval: Option<Duration>,
+    /// The parts of the sync to run (a ConductorOne task's flags); everything by default.
+    pub selection: SyncSelection,
 }
 
 impl SyncRequest {
@@ -35,6 +37,7 @@ impl SyncRequest {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             checkpoint_interval: None,
+            selection: SyncSelection::default(),
         }
     }
 }
@@ -48,6 +51,8 @@ pub struct SyncOutcome {
     pub requests_table: String,
     /// Requests sent in all.
     pub requests_total: u64,
+    /// The per-endpoint counters behind the table.
+    pub stats: RequestStats,
 }
 
 /// Why a sync did not finish.
@@ -79,7 +84,8 @@ pub async fn sync(
     events: &dyn SyncEvents,
 ) -> Result<SyncOutcome, SyncRunError> {
     let settings = &with_shared_reads(settings);
-    let (mut instance, http) = settings.instantiate().await?;
+    let (mut instance, shared) = settings.instantiate().await?;
+    let http = shared.http.clone();
     let meta = &settings.component.metadata;
     tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
     // The file first: what earlier runs into it sent still counts, from the first request on.
@@ -112,21 +118,25 @@ pub async fn sync(
             cause,
         });
     }
+    let mut scope = settings.scope();
+    scope.selection = request.selection.clone();
     let mut options = SyncOptions {
-        scope: settings.scope(),
+        scope,
         resume: request.resume,
         stop: request.stop,
+        limits: settings.limits.sync.clone(),
         carried: http
             .budget()
             .map(|b| Arc::new(BudgetCarried(b.clone())) as Arc<dyn CarriedState>)
             .into_iter()
             .collect(),
+        selection: request.selection,
         ..SyncOptions::default()
     };
     if let Some(interval) = request.checkpoint_interval {
         options.checkpoint_interval = interval;
     }
-    let pool = instance_pool(settings, instance, &http);
+    let pool = instance_pool(settings, instance, &shared);
     let report = run_sync(pool, store, &options, events, &HttpMeter(http.clone())).await?;
     // The finished sync holds the record now.
     if let Some(budget) = http.budget() {
@@ -141,6 +151,7 @@ pub async fn sync(
         report,
         requests_table: stats.render_table(),
         requests_total: stats.total_requests(),
+        stats,
     })
 }
 
@@ -238,23 +249,23 @@ fn with_shared_reads(settings: &RunSettings) -> RunSettings {
     settings
 }
 
-/// The validated instance, and more of the same component on the same HTTP capability as calls
-/// run concurrently, up to the run's concurrency.
+/// The validated instance, and more of the same component in the same run (HTTP capability,
+/// plugin log) as calls run concurrently, up to the run's concurrency.
 fn instance_pool(
     settings: &RunSettings,
     first: crate::runtime::Instance,
-    http: &crate::http::HttpCapability,
+    shared: &RunShared,
 ) -> InstancePool {
     let limit = settings.limits.concurrency.max(1);
     if limit == 1 {
         return InstancePool::single(first);
     }
     let settings = settings.clone();
-    let http = http.clone();
+    let shared = shared.clone();
     let make: MakeInstance = Box::new(move || {
         let settings = settings.clone();
-        let http = http.clone();
-        Box::pin(async move { settings.instantiate_with(http).await })
+        let shared = shared.clone();
+        Box::pin(async move { settings.instantiate_with(&shared).await })
     });
     InstancePool::new(first, limit, make)
 }

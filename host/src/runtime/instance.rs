@@ -2,6 +2,7 @@
 //! CPU deadline (epochs) and a wall-clock timeout, and a trap poisons the instance.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
@@ -12,6 +13,7 @@ use super::bindings::since_v0_1_0::{self as v0_1, Adapt};
 use super::bindings::{ComponentPre, latest, types};
 use super::legacy;
 use super::limits::{EPOCH_TICK, Limits};
+use super::plugin_log::PluginLog;
 use super::state::TenantState;
 use crate::http::{CallDeadline, HttpCapability, TimedOut};
 
@@ -169,8 +171,9 @@ impl Instance {
         limits: Limits,
         http: HttpCapability,
         config: BTreeMap<String, String>,
+        log: PluginLog,
     ) -> Result<Instance, CallError> {
-        let state = TenantState::new(plugin, limits.memory_bytes, http, config);
+        let state = TenantState::new(log, limits.memory_bytes, http, config);
         let mut store = Store::new(engine, state);
         store.limiter(|s| &mut s.limits);
         let cpu = limits.cpu_per_call;
@@ -179,9 +182,18 @@ impl Instance {
             if used >= cpu {
                 return Err(wasmtime::Error::new(CpuLimitExceeded));
             }
-            // Not `Yield`: time spent queued behind other tenants would then count as this
-            // plugin's CPU time. Each busy stretch is bounded by the CPU limit instead.
-            Ok(UpdateDeadline::Continue(ticks(cpu - used)))
+            // Busy guest code gives its thread back to the other tenants every slice; the time
+            // it then waits to be polled again is not its CPU time.
+            let queued = ctx.data().queued.clone();
+            Ok(UpdateDeadline::YieldCustom(
+                ticks(cpu - used).min(SLICE_TICKS),
+                Box::pin(async move {
+                    let since = Instant::now();
+                    tokio::task::yield_now().await;
+                    let waited = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    queued.fetch_add(waited, Ordering::Relaxed);
+                }),
+            ))
         });
         arm(&mut store, &limits);
         let instantiated = tokio::time::timeout(limits.wall_per_call, async {
@@ -207,6 +219,7 @@ impl Instance {
                 });
             }
         };
+        LIVE_INSTANCES.fetch_add(1, Ordering::Relaxed);
         Ok(Instance {
             store,
             connector,
@@ -376,15 +389,34 @@ impl Instance {
     }
 }
 
-/// Arms a call: the CPU deadline, and the wall-clock deadline that host calls see (and that
-/// waiting for the request budget postpones).
+impl Drop for Instance {
+    fn drop(&mut self) {
+        LIVE_INSTANCES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Instances alive in this process, of every plugin and tenant.
+static LIVE_INSTANCES: AtomicUsize = AtomicUsize::new(0);
+
+/// How many plugin instances are alive in this process.
+pub fn live_instances() -> usize {
+    LIVE_INSTANCES.load(Ordering::Relaxed)
+}
+
+/// Epoch ticks of busy guest code between two yields to the other tasks of the runtime.
+const SLICE_TICKS: u64 = 10;
+
+/// Arms a call: the CPU deadline (in slices, between which busy guest code yields to the other
+/// tasks of the runtime), and the wall-clock deadline that host calls see (and that waiting for
+/// the request budget postpones).
 fn arm(store: &mut Store<TenantState>, limits: &Limits) -> CallDeadline {
     let state = store.data_mut();
     state.call_started = Instant::now();
     state.host_time = Duration::ZERO;
+    state.queued.store(0, Ordering::Relaxed);
     let deadline = CallDeadline::after(limits.wall_per_call);
     state.call_deadline = Some(deadline.clone());
-    store.set_epoch_deadline(ticks(limits.cpu_per_call));
+    store.set_epoch_deadline(ticks(limits.cpu_per_call).min(SLICE_TICKS));
     deadline
 }
 

@@ -9,6 +9,7 @@ mod instance;
 mod legacy;
 mod limits;
 mod plugin;
+pub mod plugin_log;
 mod state;
 
 use std::collections::HashMap;
@@ -17,13 +18,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use bindings::types;
 pub use contract::ContractVersion;
-pub use instance::{CallError, ConnectorError, ErrorKind, Instance, LimitKind};
+pub use instance::{CallError, ConnectorError, ErrorKind, Instance, LimitKind, live_instances};
 pub use limits::{EPOCH_TICK, Limits};
 pub use plugin::Plugin;
+pub use plugin_log::{LogLimits, PluginLog};
 pub use state::TenantState;
 
 use bindings::ComponentPre;
@@ -79,12 +81,50 @@ pub struct Runtime {
 /// A compiled component's name and the SHA-256 of its bytes.
 type PluginKey = (String, [u8; 32]);
 
+/// The pooling allocator's sizes, for a process that runs many tenants' instances at once:
+/// instance slots are reserved up front, so instantiating is cheaper and a freed slot's memory
+/// goes back to the system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Component instances alive at once; instantiating beyond them fails.
+    pub instances: u32,
+    /// The most linear memory any instance may have (each slot reserves this much address
+    /// space, not memory).
+    pub max_memory_bytes: usize,
+}
+
 impl Runtime {
     /// Creates the engine (component model, epoch interruption) and starts the epoch ticker.
     pub fn new() -> Result<Runtime, RuntimeError> {
+        Runtime::build(None)
+    }
+
+    /// A runtime whose instances come from the pooling allocator sized by `pool`.
+    pub fn pooled(pool: &PoolSettings) -> Result<Runtime, RuntimeError> {
+        Runtime::build(Some(pool))
+    }
+
+    fn build(pool: Option<&PoolSettings>) -> Result<Runtime, RuntimeError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        if let Some(pool) = pool {
+            let n = pool.instances.max(1);
+            let mut pooling = PoolingAllocationConfig::default();
+            // A component built for wasm32-wasip2 holds a few core instances, two memories
+            // (the program's and the WASI adapter's) and a few tables.
+            pooling
+                .total_component_instances(n)
+                .total_core_instances(n.saturating_mul(8))
+                .total_memories(n.saturating_mul(2))
+                .total_tables(n.saturating_mul(4))
+                .total_stacks(n)
+                .max_memory_size(pool.max_memory_bytes);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+            // Memories cannot move in a pool: each slot reserves its maximum.
+            config.memory_reservation(pool.max_memory_bytes as u64);
+            config.memory_guard_size(64 << 10);
+        }
         // Compiled components are cached on disk (wasmtime's cache, keyed by the component and
         // the engine's settings), so later runs load the embedded plugin precompiled.
         match wasmtime::Cache::new(wasmtime::CacheConfig::new()) {

@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 
 use c1z::{C1zError, SyncStore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::calls::{self, Reply};
 use super::carried::CarriedState;
 use super::events::{Counts, RequestMeter, SyncEvents};
 use super::expand::ExpansionReport;
+use super::limits::{SyncLimit, SyncLimits};
 use super::pool::InstancePool;
 use super::scope::{self, SyncScope};
 use super::selection::SyncSelection;
@@ -37,6 +39,8 @@ pub struct SyncOptions {
     pub stop: StopRequest,
     /// The parts of the sync to run (part of the scope too).
     pub selection: SyncSelection,
+    /// Its deadline and caps; one reached fails the sync and removes its in-progress file.
+    pub limits: SyncLimits,
     /// State kept in every checkpoint and in the finished sync beside the engine's own.
     pub carried: Vec<Arc<dyn CarriedState>>,
 }
@@ -54,6 +58,7 @@ impl Default for SyncOptions {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             selection: SyncSelection::default(),
+            limits: SyncLimits::default(),
             carried: Vec::new(),
         }
     }
@@ -112,6 +117,14 @@ pub enum SyncError {
     /// The checkpoint of an interrupted sync cannot be resumed.
     #[error("{0}; delete the .in-progress file next to the output to start over")]
     Resume(String),
+    /// The sync reached one of its limits; it was stopped and its in-progress file removed.
+    #[error("the sync {}; it was stopped and its in-progress file {} removed, so nothing partial is left; {}", limit.what(), work.display(), limit.hint())]
+    Limit {
+        /// Which limit.
+        limit: SyncLimit,
+        /// The in-progress file, now removed.
+        work: PathBuf,
+    },
     /// A stop was requested; the sync stopped at a checkpoint and can be resumed.
     #[error(
         "the sync was stopped at a checkpoint; its progress is kept in {}",
@@ -128,14 +141,78 @@ type Finished = (u64, Instance, Result<Reply, CallError>);
 
 /// Runs (or resumes) a full sync on the pool's instances into `store`, then writes the file.
 /// `meter` reports the HTTP requests the plugin has made and the request budget, for progress.
+/// A sync that reaches one of `options.limits` fails with [`SyncError::Limit`] and its
+/// in-progress file is removed; any other failure keeps it for a resume.
 pub async fn run_sync(
-    mut pool: InstancePool,
+    pool: InstancePool,
     mut store: SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
     meter: &(impl RequestMeter + ?Sized),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
+    let driven = drive(pool, &mut store, options, events, meter, started);
+    let driven = match options.limits.timeout {
+        // Dropping the drive at the deadline aborts the calls in flight and ends its borrow of
+        // the store, which is then discarded below.
+        Some(timeout) => {
+            tokio::time::timeout(timeout, driven)
+                .await
+                .unwrap_or(Err(SyncError::Limit {
+                    limit: SyncLimit::Timeout(timeout),
+                    work: PathBuf::new(),
+                }))
+        }
+        None => driven.await,
+    };
+    let driven = match driven {
+        Ok(driven) => driven,
+        Err(SyncError::Limit { limit, .. }) => {
+            let work = store.work_path().to_path_buf();
+            // What it had come to, for the operator: rows of this sync, size of the file.
+            let rows = store
+                .counts()
+                .map(|c| c.resources + c.entitlements + c.grants)
+                .unwrap_or_default();
+            let mib = store.size_bytes().unwrap_or_default() >> 20;
+            tracing::warn!(work = %work.display(), rows, mib, "the sync {}; removing its in-progress file", limit.what());
+            store.discard()?;
+            events.ended();
+            return Err(SyncError::Limit { limit, work });
+        }
+        Err(e) => return Err(e),
+    };
+    let counts = store.counts()?;
+    let path = store.finish()?;
+    events.ended();
+    Ok(SyncReport {
+        sync_id: driven.sync_id,
+        resumed: driven.resumed,
+        restarted: driven.restarted,
+        path,
+        counts,
+        expansion: driven.expansion,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// What a sync driven to its end leaves for the file to be written.
+struct Driven {
+    sync_id: String,
+    resumed: bool,
+    restarted: Option<String>,
+    expansion: ExpansionReport,
+}
+
+/// Runs the sync's steps and calls until its action stack is empty, and checkpoints the end.
+async fn drive(
+    mut pool: InstancePool,
+    store: &mut SyncStore,
+    options: &SyncOptions,
+    events: &dyn SyncEvents,
+    meter: &(impl RequestMeter + ?Sized),
+    started: Instant,
+) -> Result<Driven, SyncError> {
     let mut run = store.start_or_resume()?;
     let mut state = SyncState::from_token(&run.token, &options.scope);
     let set_aside = match (&state, &options.resume) {
@@ -162,9 +239,10 @@ pub async fn run_sync(
         tracing::info!(sync_id = %run.id, concurrency = pool.limit(), "starting a full sync");
     }
     let stored = store.counts()?;
+    let size_at_start = store.size_bytes()?;
     let plugin = pool.plugin().unwrap_or_default();
     let mut steps = Steps {
-        store: &mut store,
+        store,
         state: &mut state,
         plugin,
         types: Vec::new(),
@@ -185,6 +263,15 @@ pub async fn run_sync(
     let mut next_id = 0u64;
     let mut last_checkpoint = Instant::now();
     loop {
+        // The timeout around the drive fires only where it awaits; a sync whose calls all come
+        // back at once may not, so the deadline is also checked here.
+        if let Some(timeout) = options.limits.timeout.filter(|&t| started.elapsed() >= t) {
+            calls.abort_all();
+            return Err(SyncError::Limit {
+                limit: SyncLimit::Timeout(timeout),
+                work: PathBuf::new(),
+            });
+        }
         if options.stop.is_requested() {
             // The calls in flight are dropped; their actions are checkpointed as still to do.
             calls.abort_all();
@@ -222,14 +309,20 @@ pub async fn run_sync(
                 let id = next_id;
                 next_id += 1;
                 in_flight.insert(id, action);
-                calls.spawn(async move {
-                    let reply = calls::perform(&mut instance, prepared).await;
-                    (id, instance, reply)
-                });
+                // In the caller's span, so a call's logs name the tenant it runs for.
+                calls.spawn(
+                    async move {
+                        let reply = calls::perform(&mut instance, prepared).await;
+                        (id, instance, reply)
+                    }
+                    .in_current_span(),
+                );
                 false
             } else {
                 steps.state.completed_actions_count += 1;
-                steps.run(action)?
+                let phase_done = steps.run(action)?;
+                check_limits(&steps, &options.limits, size_at_start)?;
+                phase_done
             };
             progressed = true;
             if phase_done {
@@ -282,6 +375,10 @@ pub async fn run_sync(
         };
         steps.state.completed_actions_count += 1;
         let phase_done = steps.apply(reply)?;
+        if let Err(e) = check_limits(&steps, &options.limits, size_at_start) {
+            calls.abort_all();
+            return Err(e);
+        }
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             steps
                 .store
@@ -294,19 +391,35 @@ pub async fn run_sync(
         events.progress(phase_name(action.operation), &steps.seen);
     }
     let expansion = std::mem::take(&mut steps.expansion);
-    store.checkpoint(&token_with(&state, &BTreeMap::new(), &options.carried))?;
-    let counts = store.counts()?;
-    let path = store.finish()?;
-    events.ended();
-    Ok(SyncReport {
+    steps
+        .store
+        .checkpoint(&token_with(steps.state, &BTreeMap::new(), &options.carried))?;
+    Ok(Driven {
         sync_id: run.id,
         resumed: run.resumed,
         restarted: set_aside,
-        path,
-        counts,
         expansion,
-        elapsed: started.elapsed(),
     })
+}
+
+/// Fails the sync once it has written more rows, or grown its file more, than its limits allow.
+fn check_limits(steps: &Steps, limits: &SyncLimits, size_at_start: u64) -> Result<(), SyncError> {
+    if limits.max_rows.is_none() && limits.max_bytes.is_none() {
+        return Ok(());
+    }
+    let seen = &steps.seen;
+    let rows = seen.resources + seen.entitlements + seen.grants;
+    let added = match limits.max_bytes {
+        Some(_) => steps.store.size_bytes()?.saturating_sub(size_at_start),
+        None => 0,
+    };
+    match limits.exceeded(rows, added) {
+        Some(limit) => Err(SyncError::Limit {
+            limit,
+            work: PathBuf::new(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The token to checkpoint: the state, with the actions of the calls in flight still to do, and

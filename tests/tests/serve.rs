@@ -1,0 +1,638 @@
+//! `serve`: a directory of tenant files run by one server against Bitbucket simulators on
+//! loopback. A tenant's file equals what a one-shot sync writes; adding, changing and removing
+//! files takes effect live; a malformed file is reported by file and key and skipped; hostile
+//! tenants do not hold up the others; each tenant's credential and allow-list are its own;
+//! `/metrics` has the per-tenant series; SIGTERM ends the process with status 0.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
+use connector_host::runtime::{PoolSettings, Runtime};
+use connector_host::serve::{ServeOptions, Server};
+use connector_tests::{contents, guests, shared_runtime, sync_argv};
+
+/// Options for a test server over `dir`: metrics on a free loopback port, quick reloads and
+/// retries.
+fn options(dir: &Path) -> ServeOptions {
+    let mut o = ServeOptions::new(dir);
+    o.listen = Some("127.0.0.1:0".parse().unwrap());
+    o.reload_every = Duration::from_millis(200);
+    o.failure_backoff = Duration::from_secs(1);
+    o.shutdown_grace = Duration::from_secs(10);
+    o.limits.retry_backoff_base_ms = 5;
+    o
+}
+
+/// A running server and how to stop it.
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    async fn start(runtime: Runtime, options: ServeOptions) -> Running {
+        let server = Server::bind(runtime, options).await.expect("bind");
+        let addr = server.local_addr().expect("listening");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+        });
+        Running { addr, stop, task }
+    }
+
+    async fn metrics(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.addr))
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+
+    /// The value of a series, `0` when absent.
+    async fn value(&self, series: &str) -> f64 {
+        let text = self.metrics().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    async fn shutdown(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("the server stops")
+            .expect("the server task");
+    }
+}
+
+/// Waits until `f` holds, up to `limit`.
+async fn until(limit: Duration, what: &str, mut f: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !f().await {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn simulator(seed: u64) -> Simulator {
+    let mut config = SimulatorConfig::new(Scale::Small);
+    config.seed = seed;
+    Simulator::start(config).expect("simulator")
+}
+
+/// A Bitbucket tenant file against `sim`, its token in `secret` (a file), writing into `out`.
+fn bitbucket_tenant(sim: &Simulator, secret: &Path, out: &Path, extra: &str) -> String {
+    std::fs::write(secret, format!("{}\n", sim.credentials().api_token)).unwrap();
+    format!(
+        r#"plugin = "bitbucket"
+interval = "6h"
+output = {{ dir = "{out}" }}
+[config]
+base-url = "{base}"
+username = "{user}"
+app-password = {{ file = "{secret}" }}
+{extra}
+[limits]
+concurrency = 2
+retry-backoff-base-ms = 5
+"#,
+        out = out.display(),
+        base = sim.base_url(),
+        user = sim.credentials().admin_email,
+        secret = secret.display(),
+    )
+}
+
+fn finished_syncs(file: &Path) -> usize {
+    c1z::C1zReader::open(file)
+        .and_then(|r| r.finished_full_syncs())
+        .map_or(0, |s| s.len())
+}
+
+/// A test's directories: tenant files, outputs, secrets.
+struct Dirs {
+    _tmp: tempfile::TempDir,
+    tenants: PathBuf,
+    out: PathBuf,
+    secrets: PathBuf,
+}
+
+fn dirs() -> Dirs {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = Dirs {
+        tenants: tmp.path().join("tenants"),
+        out: tmp.path().join("out"),
+        secrets: tmp.path().join("secrets"),
+        _tmp: tmp,
+    };
+    for p in [&d.tenants, &d.out, &d.secrets] {
+        std::fs::create_dir_all(p).unwrap();
+    }
+    d
+}
+
+impl Dirs {
+    fn write(&self, tenant: &str, text: &str) {
+        // Written beside and renamed, as a ConfigMap update lands whole.
+        let tmp = self.tenants.join(format!(".{tenant}.toml.tmp"));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(tmp, self.tenants.join(format!("{tenant}.toml"))).unwrap();
+    }
+
+    fn sync_file(&self, tenant: &str) -> PathBuf {
+        self.out.join(tenant).join("sync.c1z")
+    }
+
+    fn bitbucket(&self, tenant: &str, sim: &Simulator, extra: &str) {
+        let secret = self.secrets.join(tenant);
+        let text = bitbucket_tenant(sim, &secret, &self.out.join(tenant), extra);
+        self.write(tenant, &text);
+    }
+}
+
+/// A pooled runtime small enough for a test.
+fn pooled() -> Runtime {
+    Runtime::pooled(&PoolSettings {
+        instances: 64,
+        max_memory_bytes: 256 << 20,
+    })
+    .expect("pooled runtime")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_writes_what_a_one_shot_sync_writes() {
+    let sim = simulator(1);
+    let d = dirs();
+    for t in ["acme", "globex"] {
+        d.bitbucket(t, &sim, "");
+    }
+    let server = Running::start(pooled(), options(&d.tenants)).await;
+    until(
+        Duration::from_secs(120),
+        "both tenants synced",
+        async || {
+            finished_syncs(&d.sync_file("acme")) == 1 && finished_syncs(&d.sync_file("globex")) == 1
+        },
+    )
+    .await;
+    let metrics = server.metrics().await;
+    server.shutdown().await;
+
+    let one_shot = d.out.join("one-shot.c1z");
+    let c = sim.credentials();
+    let (base, file) = (sim.base_url(), one_shot.display().to_string());
+    sync_argv(&[
+        "connector-host",
+        "--base-url",
+        &base,
+        "--username",
+        &c.admin_email,
+        "--app-password",
+        &c.api_token,
+        "-f",
+        &file,
+    ])
+    .await
+    .expect("one-shot sync");
+    let expected = contents(&one_shot);
+    assert!(!expected.grants.is_empty());
+    for t in ["acme", "globex"] {
+        assert!(
+            contents(&d.sync_file(t)) == expected,
+            "{t}'s file differs from a one-shot sync's"
+        );
+        for series in [
+            "connector_tenant_syncs_total",
+            "connector_tenant_last_success_timestamp_seconds",
+            "connector_tenant_sync_duration_seconds_count",
+            "connector_tenant_bytes_written_total",
+            "connector_tenant_next_run_timestamp_seconds",
+        ] {
+            let line = format!("{series}{{tenant=\"{t}\"}}");
+            assert!(metrics.contains(&line), "no {line} in\n{metrics}");
+        }
+        assert!(
+            metrics.contains(&format!(
+                "connector_tenant_requests_total{{tenant=\"{t}\",status=\"200\"}}"
+            )),
+            "{metrics}"
+        );
+    }
+    for series in [
+        "connector_instances ",
+        "connector_process_resident_memory_bytes ",
+        "connector_tenants{state=\"scheduled\"} 2",
+    ] {
+        assert!(metrics.contains(series), "no {series} in\n{metrics}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_added_changed_and_removed_take_effect_live() {
+    let sim = simulator(2);
+    let d = dirs();
+    d.bitbucket("acme", &sim, "");
+    let server = Running::start(shared_runtime().clone(), options(&d.tenants)).await;
+    until(Duration::from_secs(120), "acme synced", async || {
+        finished_syncs(&d.sync_file("acme")) == 1
+    })
+    .await;
+
+    // Added: syncs at once.
+    d.bitbucket("globex", &sim, "");
+    until(Duration::from_secs(120), "globex synced", async || {
+        finished_syncs(&d.sync_file("globex")) == 1
+    })
+    .await;
+
+    // Changed configuration: syncs again at once, with the new settings.
+    let ws = sim.dataset().workspaces[0].slug.clone();
+    d.bitbucket("acme", &sim, &format!("workspaces = [\"{ws}\"]"));
+    until(Duration::from_secs(120), "acme synced again", async || {
+        finished_syncs(&d.sync_file("acme")) == 2
+    })
+    .await;
+    let narrowed = contents(&d.sync_file("acme"));
+    assert!(narrowed.resources.len() < contents(&d.sync_file("globex")).resources.len());
+
+    // A changed schedule alone does not sync again.
+    d.write(
+        "globex",
+        &std::fs::read_to_string(d.tenants.join("globex.toml"))
+            .unwrap()
+            .replace("interval = \"6h\"", "interval = \"12h\""),
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(finished_syncs(&d.sync_file("globex")), 1);
+
+    // Removed: its series go, the other stays.
+    std::fs::remove_file(d.tenants.join("globex.toml")).unwrap();
+    until(
+        Duration::from_secs(30),
+        "globex gone from /metrics",
+        async || !server.metrics().await.contains("tenant=\"globex\""),
+    )
+    .await;
+    assert!(server.metrics().await.contains("tenant=\"acme\""));
+
+    // The listing reads the same from the files.
+    let rows = connector_host::serve::status::tenant_statuses(
+        &d.tenants,
+        Default::default(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].tenant, "acme");
+    assert_eq!(rows[0].state, "synced");
+    assert!(rows[0].last_sync.is_some() && rows[0].next_run.as_deref() != Some("now"));
+    server.shutdown().await;
+}
+
+/// Everything logged on this thread while the guard lives.
+#[derive(Clone, Default)]
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogSink {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+// One thread, so the log subscriber set here sees every tenant task's lines.
+#[tokio::test(flavor = "current_thread")]
+async fn a_malformed_file_is_reported_by_file_and_key_and_skipped() {
+    let sink = LogSink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = simulator(3);
+    let d = dirs();
+    d.bitbucket("good", &sim, "");
+    d.write("typo", "intervall = \"6h\"\noutput = { dir = \"x\" }\n");
+    d.bitbucket("unknown-key", &sim, "colour = \"blue\"");
+    let literal = bitbucket_tenant(&sim, &d.secrets.join("l"), &d.out.join("l"), "").replace(
+        &format!("{{ file = \"{}\" }}", d.secrets.join("l").display()),
+        "\"hunter2-literal\"",
+    );
+    d.write("literal", &literal);
+    let server = Running::start(shared_runtime().clone(), options(&d.tenants)).await;
+    until(
+        Duration::from_secs(120),
+        "the good tenant synced",
+        async || finished_syncs(&d.sync_file("good")) == 1,
+    )
+    .await;
+    let metrics = server.metrics().await;
+    server.shutdown().await;
+    let logs = sink.text();
+    for (file, key) in [
+        ("typo.toml", "intervall"),
+        ("unknown-key.toml", "config.colour"),
+        ("literal.toml", "config.app-password"),
+    ] {
+        let line = logs
+            .lines()
+            .find(|l| l.contains(file) && l.contains("ERROR"))
+            .unwrap_or_else(|| panic!("no error about {file} in\n{logs}"));
+        assert!(line.contains(&format!("key `{key}`")), "{line}");
+        assert!(line.contains("skipped"), "{line}");
+    }
+    assert!(
+        !logs.contains("hunter2-literal"),
+        "a literal secret was logged"
+    );
+    assert!(
+        metrics.contains("connector_tenants{state=\"invalid\"} 3"),
+        "{metrics}"
+    );
+    assert!(!d.out.join("l").exists());
+    // The good tenant's lines carry its name.
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("tenant{tenant=good}") && l.contains("sync finished")),
+        "{logs}"
+    );
+}
+
+/// A hostile tenant file: the hostile component running `attack` in `validate`.
+fn hostile_tenant(d: &Dirs, tenant: &str, attack: &str, config: &str, limits: &str) {
+    d.write(
+        tenant,
+        &format!(
+            r#"plugin = "{plugin}"
+interval = "1s"
+output = {{ dir = "{out}" }}
+[config]
+attack = "{attack}"
+base-url = "http://127.0.0.1:9"
+{config}
+[limits]
+concurrency = 1
+{limits}
+"#,
+            plugin = guests::HOSTILE,
+            out = d.out.join(tenant).display(),
+        ),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_tenants_do_not_hold_up_the_others() {
+    let sim = simulator(4);
+    let d = dirs();
+    // A hang that holds its sync slot for an hour, a CPU spinner allowed an hour of CPU, a
+    // memory bomb and a panic that fail at once and retry.
+    hostile_tenant(&d, "hang", "sleep", "", "call-timeout-seconds = 3600");
+    hostile_tenant(
+        &d,
+        "spin",
+        "spin",
+        "",
+        "cpu-seconds = 3600\ncall-timeout-seconds = 3600",
+    );
+    hostile_tenant(&d, "bomb", "memory-bomb", "", "memory-mib = 32");
+    hostile_tenant(&d, "panic", "panic", "", "");
+    let normal = ["n1", "n2", "n3"];
+    for t in normal {
+        let secret = d.secrets.join(t);
+        let text = bitbucket_tenant(&sim, &secret, &d.out.join(t), "")
+            .replace("interval = \"6h\"", "interval = \"1s\"");
+        d.write(t, &text);
+    }
+    let mut o = options(&d.tenants);
+    // Fewer slots than tenants: the two long-running hostile tenants hold two of them.
+    o.max_concurrent_syncs = 4;
+    let server = Running::start(shared_runtime().clone(), o).await;
+    // Each normal tenant keeps syncing every second or so.
+    until(
+        Duration::from_secs(180),
+        "three syncs of every normal tenant",
+        async || {
+            let mut all = true;
+            for t in normal {
+                let series = format!("connector_tenant_syncs_total{{tenant=\"{t}\"}}");
+                all &= server.value(&series).await >= 3.0;
+            }
+            all
+        },
+    )
+    .await;
+    for t in ["bomb", "panic"] {
+        let errors = server
+            .value(&format!(
+                "connector_tenant_sync_errors_total{{tenant=\"{t}\"}}"
+            ))
+            .await;
+        assert!(errors >= 1.0, "{t} did not fail: {errors}");
+    }
+    assert!(
+        server
+            .value("connector_tenant_sync_retries_total{tenant=\"bomb\"}")
+            .await
+            >= 1.0,
+        "the failing tenant is retried"
+    );
+    assert!(
+        server.value("connector_tenants{state=\"syncing\"}").await >= 2.0,
+        "the hang and the spinner are still running"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_tenant_has_its_own_credential_and_allow_list() {
+    let sim_a = simulator(5);
+    let sim_b = simulator(6);
+    let (ca, cb) = (sim_a.credentials(), sim_b.credentials());
+    assert_ne!(
+        (ca.admin_email.clone(), ca.api_token.clone()),
+        (cb.admin_email.clone(), cb.api_token.clone()),
+        "the two simulators must have different credentials"
+    );
+    let d = dirs();
+    d.bitbucket("alpha", &sim_a, "");
+    d.bitbucket("beta", &sim_b, "");
+    // Alpha's credential, pointed at beta's service: refused there, so the credentials differ
+    // and neither tenant's requests carry the other's.
+    let secret = d.secrets.join("alpha-at-beta");
+    let text = bitbucket_tenant(&sim_a, &secret, &d.out.join("alpha-at-beta"), "")
+        .replace(&sim_a.base_url(), &sim_b.base_url());
+    d.write("alpha-at-beta", &text);
+    // A plugin of tenant gamma, allowed sim A, naming sim B's host.
+    hostile_tenant(
+        &d,
+        "gamma",
+        "forbidden-host",
+        &format!("target-url = \"{}/gamma-was-here\"", sim_b.base_url()),
+        "",
+    );
+    let gamma_file = d.tenants.join("gamma.toml");
+    let gamma = std::fs::read_to_string(&gamma_file)
+        .unwrap()
+        .replace("http://127.0.0.1:9", &sim_a.base_url());
+    d.write("gamma", &gamma);
+
+    let server = Running::start(shared_runtime().clone(), options(&d.tenants)).await;
+    until(
+        Duration::from_secs(120),
+        "alpha and beta synced",
+        async || {
+            finished_syncs(&d.sync_file("alpha")) == 1 && finished_syncs(&d.sync_file("beta")) == 1
+        },
+    )
+    .await;
+    until(
+        Duration::from_secs(30),
+        "gamma and alpha-at-beta failed",
+        async || {
+            server
+                .value("connector_tenant_sync_errors_total{tenant=\"gamma\"}")
+                .await
+                >= 1.0
+                && server
+                    .value("connector_tenant_sync_errors_total{tenant=\"alpha-at-beta\"}")
+                    .await
+                    >= 1.0
+        },
+    )
+    .await;
+    let metrics = server.metrics().await;
+    server.shutdown().await;
+
+    // Each tenant's syncs are its service's truth.
+    assert!(contents(&d.sync_file("alpha")) != contents(&d.sync_file("beta")));
+    let (log_a, log_b) = (sim_a.request_log(), sim_b.request_log());
+    assert_eq!(
+        log_a.statuses.get(&401),
+        None,
+        "sim A refused a credential: {log_a:?}"
+    );
+    // At beta's service only alpha-at-beta's requests were refused, and gamma's never came.
+    assert!(
+        log_b.statuses.get(&401).copied().unwrap_or(0) >= 1,
+        "{log_b:?}"
+    );
+    assert_eq!(
+        log_b.count("GET <unmatched>"),
+        0,
+        "gamma's request reached B: {log_b:?}"
+    );
+    assert!(
+        metrics.contains("connector_tenant_requests_total{tenant=\"gamma\",status=\"denied\"}"),
+        "gamma's request was not refused by its own allow-list:\n{metrics}"
+    );
+    assert!(
+        metrics.contains("connector_tenant_requests_total{tenant=\"alpha\",status=\"200\"}")
+            && !metrics
+                .contains("connector_tenant_requests_total{tenant=\"alpha\",status=\"401\"}"),
+        "{metrics}"
+    );
+}
+
+/// The child of `sigterm_exits_zero_after_a_checkpoint`: serves `SERVE_CHILD_DIR` until SIGTERM,
+/// as the binary does. Without the variable it does nothing.
+#[test]
+fn child_serve() {
+    let Some(dir) = std::env::var_os("SERVE_CHILD_DIR") else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut o = options(Path::new(&dir));
+        o.checkpoint_interval = Some(Duration::from_millis(200));
+        let server = Server::bind(Runtime::new().unwrap(), o).await.unwrap();
+        println!("LISTENING {}", server.local_addr().unwrap());
+        server
+            .run(connector_host::commands::serve::terminated())
+            .await
+            .unwrap();
+        println!("STOPPED");
+    });
+}
+
+#[test]
+fn sigterm_exits_zero_after_a_checkpoint() {
+    use std::io::BufRead;
+    // A slow service: the sync is still running when SIGTERM comes.
+    let mut config = SimulatorConfig::new(Scale::Small);
+    config.latency = Duration::from_millis(150);
+    let sim = Simulator::start(config).unwrap();
+    let d = dirs();
+    d.bitbucket("slow", &sim, "");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_serve", "--nocapture", "--test-threads=1"])
+        .env("SERVE_CHILD_DIR", &d.tenants)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("LISTENING ").map(str::to_string))
+        .expect("the child listens");
+    // Wait until the sync is under way and has checkpointed.
+    let work = c1z::store::in_progress_path(&d.sync_file("slow"));
+    let start = Instant::now();
+    while !(work.exists() && sim.request_log().total > 10) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the sync never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(blocking_status(&addr, "/ready"), Some(200));
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stopped_at = Instant::now();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "serve exited with {exit}");
+    assert!(stopped_at.elapsed() < Duration::from_secs(20));
+    assert!(lines.map_while(Result::ok).any(|l| l == "STOPPED"));
+    // The sync stopped at a checkpoint: its progress is kept, the output not written.
+    assert!(work.exists(), "the in-progress file was not kept");
+    assert_eq!(finished_syncs(&d.sync_file("slow")), 0);
+}
+
+/// The status of a GET of `path` at `addr`, on a plain socket (no async runtime here).
+fn blocking_status(addr: &str, path: &str) -> Option<u16> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    out.split_whitespace().nth(1)?.parse().ok()
+}
