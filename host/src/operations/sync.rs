@@ -137,7 +137,16 @@ pub async fn sync(
         options.checkpoint_interval = interval;
     }
     let pool = instance_pool(settings, instance, &shared);
-    let report = run_sync(pool, store, &options, events, &HttpMeter(http.clone())).await?;
+    let report = match run_sync(pool, store, &options, events, &HttpMeter(http.clone())).await {
+        Ok(report) => report,
+        Err(e) => {
+            // A sync stopped by a limit leaves nothing behind: its journal goes with its file.
+            if let (SyncError::Limit { .. }, Some(Some(path))) = (&e, &journal) {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e.into());
+        }
+    };
     // The finished sync holds the record now.
     if let Some(budget) = http.budget() {
         if let Some(Some(path)) = &journal {
