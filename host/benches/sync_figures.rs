@@ -31,6 +31,8 @@ struct Usage {
 }
 
 /// Runs `cmd` to its end, with the kernel's account of its CPU time and peak memory.
+// The child is reaped by `wait4` (for its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn measure(mut cmd: Command) -> Usage {
     let start = Instant::now();
     let child = cmd
