@@ -13,10 +13,11 @@ test:
 demo scale="small":
     cargo run --release -- demo --scale {{scale}}
 
-# Benchmarks that print figures: .c1z writing, and a full sync of the simulator.
+# Benchmarks that print figures: .c1z writing, a full sync of the simulator, and 200 tenants served at once.
 bench:
     cargo bench -p c1z --bench write_grants
     cargo run --release -- demo --scale large --output target/bench-large.c1z
+    cargo bench -p connector-tests --bench serve_tenants
 
 # Explorer page times on the large simulator (reuses target/bench-large.c1z from `just bench`).
 bench-explore:

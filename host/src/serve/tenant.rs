@@ -146,14 +146,11 @@ async fn run(
         let sync = AbortOnDrop(tokio::spawn(
             sync_once(shared.clone(), spec.clone()).in_current_span(),
         ));
-        let result = sync
-            .join()
-            .await
-            .unwrap_or_else(|e| {
-                Err(RunFailure::Failed(format!(
-                    "the sync stopped unexpectedly: {e}"
-                )))
-            });
+        let result = sync.join().await.unwrap_or_else(|e| {
+            Err(RunFailure::Failed(format!(
+                "the sync stopped unexpectedly: {e}"
+            )))
+        });
         shared.syncing.fetch_sub(1, Ordering::SeqCst);
         let took = started.elapsed();
         match result {
