@@ -326,39 +326,67 @@ impl LogSink {
     }
 }
 
-// One thread, so the log subscriber set here sees every tenant task's lines.
-#[tokio::test(flavor = "current_thread")]
-async fn a_malformed_file_is_reported_by_file_and_key_and_skipped() {
+/// The child of `a_malformed_file_is_reported_by_file_and_key_and_skipped`: a process of its own,
+/// so its log subscriber is the only one and sees every line. Without `SERVE_LOG_DIR` it does
+/// nothing.
+#[test]
+fn child_malformed() {
+    let Some(root) = std::env::var_os("SERVE_LOG_DIR") else {
+        return;
+    };
+    let root = PathBuf::from(root);
     let sink = LogSink::default();
     let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
+    tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests of this binary may have met the same call sites with no subscriber first.
-    tracing::callsite::rebuild_interest_cache();
+        .init();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sim = simulator(3);
+        let d = dirs();
+        d.bitbucket("good", &sim, "");
+        d.write("typo", "intervall = \"6h\"\noutput = { dir = \"x\" }\n");
+        d.bitbucket("unknown-key", &sim, "colour = \"blue\"");
+        let literal = bitbucket_tenant(&sim, &d.secrets.join("l"), &d.out.join("l"), "").replace(
+            &format!("{{ file = \"{}\" }}", d.secrets.join("l").display()),
+            "\"hunter2-literal\"",
+        );
+        d.write("literal", &literal);
+        let server = Running::start(shared_runtime().clone(), options(&d.tenants)).await;
+        until(
+            Duration::from_secs(120),
+            "the good tenant synced",
+            async || {
+                server
+                    .value("connector_tenant_syncs_total{tenant=\"good\"}")
+                    .await
+                    == 1.0
+            },
+        )
+        .await;
+        let metrics = server.metrics().await;
+        server.shutdown().await;
+        assert!(
+            metrics.contains("connector_tenants{state=\"invalid\"} 3"),
+            "{metrics}"
+        );
+        assert!(!d.out.join("l").exists());
+    });
+    std::fs::write(root.join("log"), sink.text()).unwrap();
+}
 
-    let sim = simulator(3);
-    let d = dirs();
-    d.bitbucket("good", &sim, "");
-    d.write("typo", "intervall = \"6h\"\noutput = { dir = \"x\" }\n");
-    d.bitbucket("unknown-key", &sim, "colour = \"blue\"");
-    let literal = bitbucket_tenant(&sim, &d.secrets.join("l"), &d.out.join("l"), "").replace(
-        &format!("{{ file = \"{}\" }}", d.secrets.join("l").display()),
-        "\"hunter2-literal\"",
-    );
-    d.write("literal", &literal);
-    let server = Running::start(shared_runtime().clone(), options(&d.tenants)).await;
-    until(
-        Duration::from_secs(120),
-        "the good tenant synced",
-        async || finished_syncs(&d.sync_file("good")) == 1,
-    )
-    .await;
-    let metrics = server.metrics().await;
-    server.shutdown().await;
-    let logs = sink.text();
+#[test]
+fn a_malformed_file_is_reported_by_file_and_key_and_skipped() {
+    let root = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_malformed", "--test-threads=1"])
+        .env("SERVE_LOG_DIR", root.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child failed: {status}");
+    let logs = std::fs::read_to_string(root.path().join("log")).unwrap();
     for (file, key) in [
         ("typo.toml", "intervall"),
         ("unknown-key.toml", "config.colour"),
@@ -375,11 +403,6 @@ async fn a_malformed_file_is_reported_by_file_and_key_and_skipped() {
         !logs.contains("hunter2-literal"),
         "a literal secret was logged"
     );
-    assert!(
-        metrics.contains("connector_tenants{state=\"invalid\"} 3"),
-        "{metrics}"
-    );
-    assert!(!d.out.join("l").exists());
     // The good tenant's lines carry its name.
     assert!(
         logs.lines()
