@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "c1/connector/v2/annotation_resource.proto",
     "c1/connector/v2/annotation_trait.proto",
     "c1/connector/v2/asset.proto",
+    "c1/connector/v2/connector.proto",
     "c1/connector/v2/entitlement.proto",
     "c1/connector/v2/grant.proto",
     "c1/connector/v2/resource.proto",

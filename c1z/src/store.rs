@@ -189,6 +189,26 @@ impl SyncStore {
         Ok(run)
     }
 
+    /// The state tokens of the newest unfinished full sync and of the newest finished full sync,
+    /// where the file holds them: what a new run of the engine may carry on from (its own
+    /// checkpoint first, else the sync before).
+    pub fn latest_tokens(&self) -> Result<(Option<String>, Option<String>), C1zError> {
+        let newest = |condition: &str| -> Result<Option<String>, C1zError> {
+            self.conn
+                .query_row(
+                    &format!(
+                        "SELECT sync_token FROM v1_sync_runs WHERE sync_type = 'full' AND {condition} \
+                         ORDER BY started_at DESC, sync_id DESC LIMIT 1"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .ctx("reading sync tokens")
+        };
+        Ok((newest("ended_at IS NULL")?, newest("ended_at IS NOT NULL")?))
+    }
+
     /// Starts a new full sync even if an unfinished one exists (for example one left by another tool,
     /// whose checkpoint cannot be resumed); `finish` drops the abandoned one.
     pub fn start_new(&mut self) -> Result<SyncRun, C1zError> {
@@ -453,6 +473,38 @@ impl SyncStore {
     /// Resource types, resources, entitlements and grants of the current sync.
     pub fn counts(&self) -> Result<SyncCounts, C1zError> {
         rows::counts(&self.conn, &self.current()?)
+    }
+
+    /// The working database's size in bytes, written pages and those still in the open
+    /// transaction's cache alike (SQLite's page count times its page size), so it shows growth
+    /// before a commit reaches the disk.
+    pub fn size_bytes(&self) -> Result<u64, C1zError> {
+        let (pages, page_size): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx("reading the database size")?;
+        Ok((pages.max(0) as u64).saturating_mul(page_size.max(0) as u64))
+    }
+
+    /// Abandons the sync: rolls back what was not checkpointed, closes the database and removes
+    /// the working file and its journal, leaving the output file as it was. For a sync that must
+    /// not be resumed (one stopped at a limit would only run into it again).
+    pub fn discard(self) -> Result<(), C1zError> {
+        let SyncStore { conn, work, .. } = self;
+        // Closing rolls back the open transaction; the file goes either way.
+        let _ = conn.close();
+        for file in [suffixed(&work, "-journal"), work] {
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(C1zError::io("removing", &file, e)),
+            }
+        }
+        Ok(())
     }
 
     /// Stores the engine's state token and commits everything written so far durably (data and token in one

@@ -356,3 +356,34 @@ fn a_resource_listed_under_several_parents_keeps_the_first_sorting_one_in_column
     assert_eq!(a, b);
     assert_eq!(a, c);
 }
+
+#[test]
+fn size_grows_before_a_commit_and_discard_removes_the_working_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.c1z");
+    let f = fixture();
+    let first = write_file(&path, &f);
+    let before = std::fs::read(&path).unwrap();
+
+    let mut store = SyncStore::open(&path).unwrap();
+    store.start_new().unwrap();
+    let empty = store.size_bytes().unwrap();
+    let many: Vec<pb::Resource> = (0..2000)
+        .map(|i| user(&format!("u{i}"), &"x".repeat(200)))
+        .collect();
+    store.put_resources(&many).unwrap();
+    let grown = store.size_bytes().unwrap();
+    assert!(
+        grown >= empty + 2000 * 200,
+        "{empty} bytes, then {grown} after 2000 rows of 200+ bytes (uncommitted)"
+    );
+    let work = store.work_path().to_path_buf();
+    assert!(work.exists());
+    store.discard().unwrap();
+    assert!(!work.exists(), "the in-progress file is removed");
+    assert!(!c1z::store::tmp_path(&path).exists());
+    // The output keeps its finished sync, untouched.
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let r = C1zReader::open(&path).unwrap();
+    assert_eq!(r.resolve_sync(None).unwrap().id, first);
+}

@@ -323,7 +323,7 @@ fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Er
 
 /// The OAuth `error` code (RFC 6749 §5.2, e.g. `invalid_client`) from an error body, formatted
 /// for a message. `error_description` is left out: a server may echo the credentials in it.
-fn oauth_error_detail(body: &[u8]) -> String {
+pub(crate) fn oauth_error_detail(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct OAuthError {
         error: Option<String>,
@@ -350,7 +350,10 @@ fn scrub_secret(text: &str, secret: &str) -> String {
 }
 
 /// Reads a response body up to `limit` bytes.
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()

@@ -2,11 +2,14 @@
 //! credentials, size caps, timeouts, retries with backoff, and per-endpoint counters.
 
 mod allowlist;
+mod budget;
+mod deadline;
 mod method;
-mod pacer;
 mod retry;
+pub mod send_log;
 mod shared_reads;
 mod stats;
+mod window;
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,6 +21,8 @@ use tokio::time::Instant;
 use url::Url;
 
 pub use allowlist::{AllowList, AllowListError};
+pub use budget::{BudgetSettings, BudgetStatus, RequestBudget, minimum_wall, now_ms};
+pub use deadline::{CallDeadline, TimedOut};
 pub use method::Method;
 pub use stats::{EndpointStats, RequestStats};
 
@@ -62,8 +67,10 @@ pub struct HttpSettings {
     pub backoff_max: Duration,
     /// Longest total backoff waiting for one request before the last response is returned.
     pub max_total_wait: Duration,
-    /// Requests allowed per hour, paced evenly after a minute's burst; `None` for no pacing.
-    pub requests_per_hour: Option<u32>,
+    /// The rolling request budget; `None` for none.
+    pub budget: Option<BudgetSettings>,
+    /// Requests of one `send-all` batch in flight at once.
+    pub max_in_flight: usize,
     /// Share GET responses between the capability's users, up to this many bytes of bodies
     /// (a sync's instances); `None` sends every request.
     pub shared_reads_bytes: Option<usize>,
@@ -89,8 +96,9 @@ impl HttpSettings {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(600),
-            requests_per_hour: None,
+            budget: None,
             shared_reads_bytes: None,
+            max_in_flight: 8,
             network: NetworkSettings::default(),
         }
     }
@@ -195,7 +203,7 @@ struct Inner {
     client: reqwest::Client,
     auth: Option<Authenticator>,
     stats: StatsRecorder,
-    pacer: Option<pacer::Pacer>,
+    budget: Option<Arc<RequestBudget>>,
     shared: Option<shared_reads::SharedReads>,
     /// Whether the API has answered (any status) in this run: from then on, failures to connect
     /// are passing trouble worth retrying rather than a wrong address.
@@ -282,7 +290,10 @@ impl HttpCapability {
         }
         let auth = credential
             .map(|c| Authenticator::new(c, client.clone(), settings.network.proxy.clone()));
-        let pacer = settings.requests_per_hour.map(pacer::Pacer::new);
+        let budget = settings
+            .budget
+            .clone()
+            .map(|b| Arc::new(RequestBudget::new(b)));
         let shared = settings
             .shared_reads_bytes
             .map(shared_reads::SharedReads::new);
@@ -293,7 +304,7 @@ impl HttpCapability {
                 allow,
                 client,
                 auth,
-                pacer,
+                budget,
                 stats: StatsRecorder::default(),
                 answered: AtomicBool::new(false),
             }),
@@ -310,12 +321,18 @@ impl HttpCapability {
         self.inner.stats.snapshot()
     }
 
-    /// Sends one request for the guest; `deadline` is the guest call's remaining wall-clock budget (never wait past it).
-    /// With shared reads, a GET already answered in this run is answered again without a request.
+    /// The request budget its users share, if it has one.
+    pub fn budget(&self) -> Option<&Arc<RequestBudget>> {
+        self.inner.budget.as_ref()
+    }
+
+    /// Sends one request for the guest; `deadline` is the guest call's wall-clock deadline (never
+    /// wait past it; time waiting for the request budget postpones it). With shared reads, a GET
+    /// already answered in this run is answered again without a request.
     pub async fn send(
         &self,
         req: OutboundRequest,
-        deadline: Option<Instant>,
+        deadline: Option<CallDeadline>,
     ) -> Result<InboundResponse, HttpError> {
         let Some(shared) = self
             .inner
@@ -349,7 +366,7 @@ impl HttpCapability {
     async fn send_now(
         &self,
         req: OutboundRequest,
-        deadline: Option<Instant>,
+        call: Option<CallDeadline>,
     ) -> Result<InboundResponse, HttpError> {
         let label = endpoint_label(&req.endpoint, req.method, &req.url);
         let prepared = match self.prepare(req, label) {
@@ -366,22 +383,29 @@ impl HttpCapability {
         let mut waited = Duration::ZERO;
         let mut refreshed_token = false;
         loop {
-            if let Some(pacer) = &self.inner.pacer {
-                match pacer.acquire(deadline).await {
-                    Some(paced) if !paced.is_zero() => {
-                        tracing::debug!(endpoint = %prepared.label, ?paced, "paced to the hourly request budget");
+            // A slot in the window before anything goes, so concurrent senders never overshoot;
+            // the wait is the budget's, not the call's.
+            let ticket = match &self.inner.budget {
+                Some(budget) => {
+                    let (ticket, waited) = budget.acquire().await;
+                    if !waited.is_zero() {
+                        tracing::debug!(endpoint = %prepared.label, ?waited, "waited for the request budget");
+                        if let Some(call) = &call {
+                            call.postpone(waited);
+                        }
                     }
-                    Some(_) => {}
-                    None => {
-                        return Err(HttpError::Timeout(format!(
-                            "{} {}: the hourly request budget (--requests-per-hour) has no room before the plugin call's time budget runs out",
-                            prepared.method,
-                            prepared.url.path()
-                        )));
-                    }
+                    Some(ticket)
+                }
+                None => None,
+            };
+            let deadline = call.as_ref().map(CallDeadline::at);
+            let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
+            if let Some(ticket) = ticket {
+                match &outcome {
+                    Ok(resp) => ticket.answered(resp.status, &resp.headers),
+                    Err(_) => ticket.failed(),
                 }
             }
-            let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
             if outcome.is_ok() {
                 self.inner.answered.store(true, Ordering::Relaxed);
             }

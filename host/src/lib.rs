@@ -14,5 +14,6 @@ pub mod render;
 pub mod runtime;
 pub mod secrets;
 pub mod serve;
+pub mod service;
 pub mod sync;
 pub mod transport;

@@ -15,6 +15,13 @@ use connector_host::runtime::Runtime;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    // The probe of an exec health check: no component to load, nothing to compile.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "health-check")
+    {
+        return commands::service::health_check();
+    }
     let tokio = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -95,6 +102,8 @@ async fn run(runtime: &Runtime, inv: &Invocation) -> anyhow::Result<()> {
         Some(Command::Explore(explore)) => {
             commands::explore::run(&explore.file.file, explore).await?;
         }
+        // Handled in `main` before anything is loaded.
+        Some(Command::HealthCheck(_)) => unreachable!("health-check runs before parsing"),
         Some(Command::Serve(serve)) => commands::serve::run(serve).await?,
         Some(Command::Tenants(tenants)) => print(&commands::serve::list(tenants)?)?,
     }
@@ -103,16 +112,13 @@ async fn run(runtime: &Runtime, inv: &Invocation) -> anyhow::Result<()> {
 
 /// The default command: Baton's one-shot provisioning flags, else a one-shot sync.
 async fn default_command(inv: &Invocation, args: &SyncArgs) -> anyhow::Result<()> {
+    if args.service.any() {
+        return commands::service::run(inv, args).await;
+    }
     if let Some(request) = commands::provision::from_baton_flags(&args.one_shot) {
         let report = provision_with(inv, &args.run, request?).await?;
         print(&commands::provision::render_text(&report))?;
         return Ok(());
-    }
-    if args.service.any() {
-        anyhow::bail!(
-            "--client-id/--client-secret select ConductorOne service mode, which this build does not include yet; \
-             unset them (BATON_CLIENT_ID, BATON_CLIENT_SECRET) to run a one-shot sync into --file"
-        );
     }
     let settings = inv.run_settings(&args.run.limits, true)?;
     let progress = Progress::new(true);

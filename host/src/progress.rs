@@ -1,5 +1,6 @@
 //! Live progress of a one-shot sync on a terminal (a `SyncEvents` sink): phase, counts,
-//! requests and elapsed time. When stderr is not a terminal nothing is drawn; logs carry the story.
+//! requests, the request budget (left, and when it binds the next request's and the expected
+//! finish's time) and elapsed time. When stderr is not a terminal nothing is drawn; logs carry the story.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -63,8 +64,13 @@ impl Progress {
     /// Shows the current phase and counters.
     pub fn update(&self, phase: &str, counts: &Counts) {
         if let Some(bar) = &self.bar {
+            let budget = counts
+                .budget
+                .as_ref()
+                .map(|b| format!("; {b}"))
+                .unwrap_or_default();
             bar.set_message(format!(
-                "{phase}: {} resources, {} entitlements, {} grants, {} requests",
+                "{phase}: {} resources, {} entitlements, {} grants, {} requests{budget}",
                 counts.resources, counts.entitlements, counts.grants, counts.requests
             ));
         }

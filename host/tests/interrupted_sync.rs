@@ -154,8 +154,14 @@ fn a_rerun_without_the_workspace_filter_starts_a_new_sync_and_says_why() {
     let file = dir.path().join("r.c1z");
     let in_progress = c1z::store::in_progress_path(&file);
 
-    // Kill the filtered sync after a checkpoint past the workspace listing (every 2 s).
-    let mut child = spawn(&strs(&sync_args(&sim, &file, &["--workspaces", "acme"])));
+    // Kill the filtered sync after a checkpoint past the workspace listing (every 2 s); one call
+    // at a time, so that it is still running then (a concurrent sync of one workspace can end
+    // within the 3 s).
+    let mut child = spawn(&strs(&sync_args(
+        &sim,
+        &file,
+        &["--workspaces", "acme", "--concurrency", "1"],
+    )));
     wait_for_requests(&sim, 40, Duration::from_secs(3));
     child.kill().expect("SIGKILL");
     let killed = child.wait_with_output().unwrap();

@@ -1,5 +1,6 @@
 //! A Bitbucket Cloud REST API simulator: a real HTTP server on 127.0.0.1 with seeded data,
-//! latency/fault/429 injection, a request log, and the ground truth a correct sync must produce.
+//! latency/fault/429 injection, Bitbucket's rolling-window rate limit, a request log, and the
+//! ground truth a correct sync must produce.
 //!
 //! Follows `reference/bitbucket-api.md` (paged envelopes with absolute `next` links, pagelen
 //! 1..=100, braces in uuids, 1.0 groups as bare arrays, text/plain 429 without `Retry-After`) and
@@ -22,6 +23,7 @@ pub mod faults;
 pub mod log;
 pub mod plan;
 mod render;
+pub mod rolling;
 mod routes;
 pub mod truth;
 
@@ -37,6 +39,7 @@ pub use access::ReadRules;
 pub use data::Dataset;
 pub use faults::RateLimit;
 pub use log::{LoggedRequest, RequestLog};
+pub use rolling::RollingLimit;
 pub use truth::{GroundTruth, View};
 
 /// Data-set size.
@@ -78,6 +81,8 @@ pub struct SimulatorConfig {
     pub fault_rate: f64,
     /// Optional deterministic 429 pattern.
     pub rate_limit: Option<RateLimit>,
+    /// Optional rolling-window limit per credential, answered with 429 as Bitbucket does.
+    pub rolling_limit: Option<RollingLimit>,
     /// Port to bind on 127.0.0.1 (0 = any free port).
     pub port: u16,
     /// Whether `fields=+values.user.account_status` adds `account_status` to member listings.
@@ -99,6 +104,7 @@ impl SimulatorConfig {
             latency: Duration::ZERO,
             fault_rate: 0.0,
             rate_limit: None,
+            rolling_limit: None,
             port: 0,
             member_status_in_listing: false,
             oauth_token_ttl: Duration::from_secs(7200),
@@ -151,6 +157,7 @@ pub(crate) struct AppState {
     pub(crate) data: Mutex<Dataset>,
     pub(crate) faults: Mutex<faults::Faults>,
     pub(crate) log: Mutex<RequestLog>,
+    pub(crate) rolling: Mutex<rolling::RollingCounts>,
     pub(crate) creds: Credentials,
     pub(crate) oauth: Mutex<OAuthTokens>,
     pub(crate) member_status_in_listing: bool,
@@ -226,6 +233,7 @@ impl Simulator {
                 config.latency,
             )),
             log: Mutex::new(RequestLog::default()),
+            rolling: Mutex::new(rolling::RollingCounts::new(config.rolling_limit)),
             refused: Mutex::new(Default::default()),
             creds,
             oauth: Mutex::new(OAuthTokens::default()),
@@ -311,6 +319,11 @@ impl Simulator {
     /// Replaces the fault settings (and restarts their deterministic sequences).
     pub fn set_faults(&self, fault_rate: f64, rate_limit: Option<RateLimit>, latency: Duration) {
         lock(&self.state.faults).set(fault_rate, rate_limit, latency);
+    }
+
+    /// Replaces the rolling-window limit (and forgets what it counted).
+    pub fn set_rolling_limit(&self, limit: Option<RollingLimit>) {
+        *lock(&self.state.rolling) = rolling::RollingCounts::new(limit);
     }
 
     /// Answers these endpoint templates (as in the request log, e.g. `GET /1.0/groups/{workspace}`)

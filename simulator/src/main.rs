@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use bitbucket_simulator::{DEFAULT_SEED, Scale, Simulator, SimulatorConfig, View, seeded, truth};
+use bitbucket_simulator::{
+    DEFAULT_SEED, RollingLimit, Scale, Simulator, SimulatorConfig, View, seeded, truth,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -51,6 +53,17 @@ enum Command {
         latency_ms: u64,
         #[arg(long, default_value_t = 0.0)]
         fault_rate: f64,
+        /// Answer 429 (as Bitbucket does) to a credential's requests beyond this many in any
+        /// rolling window; 0 for no limit.
+        #[arg(long, default_value_t = 0)]
+        rate_limit: u32,
+        /// The rolling window of --rate-limit, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        rate_window_seconds: u64,
+        /// The workspace access token's own (scaled) limit, reported in X-RateLimit-Limit;
+        /// --rate-limit when not given.
+        #[arg(long)]
+        access_token_rate_limit: Option<u32>,
     },
     /// Print the ground truth as JSON.
     Truth {
@@ -71,12 +84,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed,
             latency_ms,
             fault_rate,
+            rate_limit,
+            rate_window_seconds,
+            access_token_rate_limit,
         } => {
             let mut config = SimulatorConfig::new(scale.into());
             config.port = port;
             config.seed = seed;
             config.latency = Duration::from_millis(latency_ms);
             config.fault_rate = fault_rate;
+            config.rolling_limit = (rate_limit > 0).then(|| RollingLimit {
+                access_token_requests: access_token_rate_limit,
+                ..RollingLimit::new(rate_limit, Duration::from_secs(rate_window_seconds))
+            });
             let sim = Simulator::start(config)?;
             println!("base_url: {}", sim.base_url());
             println!(

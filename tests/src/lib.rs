@@ -2,6 +2,7 @@
 //! loopback servers.
 
 pub mod fake_c1;
+pub mod host_process;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -93,16 +93,26 @@ membership listing does not carry account_status get status unspecified",
             }
             return Ok(());
         }
+        // Independent lookups: sent together, so the host runs them concurrently.
+        let mut wanted: Vec<(String, &str)> = Vec::new();
+        let mut asked = HashSet::new();
         for m in members {
             let key = norm(&m.user.uuid);
             let is_user = matches!(m.user.kind.as_deref(), None | Some("user"));
-            if !is_user || self.cache.statuses.contains_key(&key) {
-                continue;
+            if is_user && !self.cache.statuses.contains_key(&key) && asked.insert(key.clone()) {
+                wanted.push((key, &m.user.uuid));
             }
-            let url = self
-                .client
-                .url(&["2.0", "users", &m.user.uuid], &[("fields", F_USER)]);
-            let status = match self.client.get::<Account>(&url, EP_USER) {
+        }
+        let urls: Vec<String> = wanted
+            .iter()
+            .map(|(_, uuid)| {
+                self.client
+                    .url(&["2.0", "users", uuid], &[("fields", F_USER)])
+            })
+            .collect();
+        let answers = self.client.get_each::<Account>(&urls, EP_USER);
+        for ((key, _), answer) in wanted.into_iter().zip(answers) {
+            let status = match answer {
                 Ok(a) => nonblank(&a.account_status).map(str::to_string),
                 Err(ConnectorError::NotFound(_) | ConnectorError::PermissionDenied(_)) => None,
                 Err(e) => return Err(e),

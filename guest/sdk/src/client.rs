@@ -112,22 +112,62 @@ impl Client {
         endpoint: &str,
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse, ConnectorError> {
+        let req = self.request(method, url, endpoint, body);
+        self.transport
+            .send(&req)
+            .map_err(|e| self.transport_error(e, url, endpoint))
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        url: &str,
+        endpoint: &str,
+        body: Option<Vec<u8>>,
+    ) -> HttpRequest {
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
         if body.is_some() {
             headers.push(("Content-Type".to_string(), "application/json".to_string()));
         }
-        let req = HttpRequest {
+        self.transport
+            .log(LogLevel::Debug, &format!("{} {url}", method.as_str()));
+        HttpRequest {
             method,
             url: url.to_string(),
             headers,
             body,
             endpoint: endpoint.to_string(),
-        };
+        }
+    }
+
+    /// GETs independent URLs at once (the host sends them concurrently) and decodes each JSON
+    /// body; one result per URL, in order, non-2xx statuses as errors.
+    pub fn get_each<D: DeserializeOwned>(
+        &self,
+        urls: &[String],
+        endpoint: &str,
+    ) -> Vec<Result<D, ConnectorError>> {
+        let reqs: Vec<HttpRequest> = urls
+            .iter()
+            .map(|u| self.request(Method::Get, u, endpoint, None))
+            .collect();
         self.transport
-            .log(LogLevel::Debug, &format!("{} {url}", method.as_str()));
-        self.transport
-            .send(&req)
-            .map_err(|e| self.transport_error(e, url, endpoint))
+            .send_all(&reqs)
+            .into_iter()
+            .zip(urls)
+            .map(|(result, url)| {
+                let resp = result.map_err(|e| self.transport_error(e, url, endpoint))?;
+                if !(200..300).contains(&resp.status) {
+                    return Err(status_error(
+                        resp.status,
+                        endpoint,
+                        &resp.body,
+                        self.service.as_ref(),
+                    ));
+                }
+                parse(&resp.body, endpoint)
+            })
+            .collect()
     }
 
     fn transport_error(&self, e: HttpError, url: &str, endpoint: &str) -> ConnectorError {

@@ -95,6 +95,10 @@ pub enum LogLevel {
 pub trait Transport {
     /// Sends a request and waits for the whole response.
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError>;
+    /// Sends independent requests, at once where the transport can; results in order.
+    fn send_all(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>> {
+        requests.iter().map(|r| self.send(r)).collect()
+    }
     /// Writes one line to the host's log.
     fn log(&self, level: LogLevel, message: &str);
 }
@@ -103,6 +107,9 @@ pub trait Transport {
 impl<T: Transport + ?Sized> Transport for Rc<T> {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         (**self).send(request)
+    }
+    fn send_all(&self, requests: &[HttpRequest]) -> Vec<Result<HttpResponse, HttpError>> {
+        (**self).send_all(requests)
     }
     fn log(&self, level: LogLevel, message: &str) {
         (**self).log(level, message)

@@ -7,6 +7,13 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::operations::settings::{
+    DEFAULT_MAX_SYNC_MIB, DEFAULT_MAX_SYNC_ROWS, DEFAULT_SYNC_TIMEOUT,
+};
+use crate::runtime::plugin_log::{
+    DEFAULT_LOG_BURST_LINES, DEFAULT_LOG_LINES_PER_SECOND, DEFAULT_MAX_LOG_LINE_BYTES,
+};
+
 /// Logging, for every command.
 #[derive(Args, Clone, Debug)]
 #[command(next_help_heading = "Logging", next_display_order = 600)]
@@ -72,10 +79,17 @@ pub struct LimitArgs {
     /// Longest total time one request may wait in retries (rate limits, server errors), in seconds.
     #[arg(long, env = "BATON_MAX_RETRY_WAIT_SECONDS", default_value_t = 900)]
     pub max_retry_wait_seconds: u64,
-    /// Pace requests to this many an hour (after a minute's burst), to stay under the service's
-    /// hourly rate limit instead of running into it; 0 for no pacing.
-    #[arg(long, env = "BATON_REQUESTS_PER_HOUR", default_value_t = 0)]
-    pub requests_per_hour: u32,
+    /// Requests allowed in any rolling window (--rate-window-seconds), as the service counts
+    /// them: requests go at once while the window has room, and wait exactly until it has when
+    /// it is full. What earlier runs into the same file sent still counts. Default 1000
+    /// (Bitbucket's hourly limit for user credentials), or the limit the API reports
+    /// (X-RateLimit-Limit, sent for access tokens); 0 for no budget.
+    #[arg(long, env = "BATON_REQUESTS_PER_HOUR")]
+    pub requests_per_hour: Option<u32>,
+    /// Length of the rolling window of --requests-per-hour, in seconds.
+    #[arg(long, env = "BATON_RATE_WINDOW_SECONDS", default_value_t = 3600,
+        value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..))]
+    pub rate_window_seconds: u64,
     /// First wait before retrying a rate-limited or failed request, in milliseconds; it doubles each retry.
     #[arg(long, env = "BATON_RETRY_BACKOFF_BASE_MS", default_value_t = 500)]
     pub retry_backoff_base_ms: u64,
@@ -83,6 +97,35 @@ pub struct LimitArgs {
     #[arg(long, env = "BATON_CONCURRENCY", default_value_t = crate::operations::settings::DEFAULT_CONCURRENCY,
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub concurrency: usize,
+    /// Wall-clock time a sync may take from the start of its listing (after the plugin's
+    /// validate), in seconds; past it the sync fails and its in-progress file is removed. The default, 24 h, is twice what a very large workspace needs
+    /// under Bitbucket's 1,000 requests an hour (about 12,000 requests in 12 h), so only a sync
+    /// that never ends reaches it. 0 for no deadline.
+    #[arg(long, env = "BATON_SYNC_TIMEOUT_SECONDS", default_value_t = DEFAULT_SYNC_TIMEOUT.as_secs())]
+    pub sync_timeout_seconds: u64,
+    /// Rows (resources, entitlements and grants, expansion included) a sync may write; past it
+    /// the sync fails and its in-progress file is removed, so a plugin whose listings never end
+    /// cannot fill the disk. The default is ten times a large organisation's (3,000 users and
+    /// 10,000 repositories make 94,000 rows). 0 for no cap.
+    #[arg(long, env = "BATON_MAX_SYNC_ROWS", default_value_t = DEFAULT_MAX_SYNC_ROWS)]
+    pub max_sync_rows: u64,
+    /// MiB a sync may add to its in-progress file; past it the sync fails and the file is
+    /// removed. Bounds what rows alone do not: very large objects (the default is just above the
+    /// row cap at a Bitbucket row's 2.7 KB). 0 for no cap.
+    #[arg(long, env = "BATON_MAX_SYNC_MIB", default_value_t = DEFAULT_MAX_SYNC_MIB)]
+    pub max_sync_mib: u64,
+    /// Longest plugin log line kept, in bytes; the rest is cut and marked.
+    #[arg(long, env = "BATON_MAX_LOG_LINE_BYTES", default_value_t = DEFAULT_MAX_LOG_LINE_BYTES,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(64..))]
+    pub max_log_line_bytes: usize,
+    /// Plugin log lines (its log, stdout and stderr, all instances of a run together) let
+    /// through a second once a burst is spent; the rest are dropped and counted in a note.
+    /// 0 for no cap.
+    #[arg(long, env = "BATON_LOG_LINES_PER_SECOND", default_value_t = DEFAULT_LOG_LINES_PER_SECOND)]
+    pub log_lines_per_second: u32,
+    /// Plugin log lines let through at once before --log-lines-per-second applies.
+    #[arg(long, env = "BATON_LOG_BURST_LINES", default_value_t = DEFAULT_LOG_BURST_LINES)]
+    pub log_burst_lines: u32,
 }
 
 impl Default for LimitArgs {
@@ -94,9 +137,16 @@ impl Default for LimitArgs {
             http_timeout_seconds: 60,
             max_response_mib: 32,
             max_retry_wait_seconds: 900,
-            requests_per_hour: 0,
+            requests_per_hour: None,
+            rate_window_seconds: 3600,
             retry_backoff_base_ms: 500,
             concurrency: crate::operations::settings::DEFAULT_CONCURRENCY,
+            sync_timeout_seconds: DEFAULT_SYNC_TIMEOUT.as_secs(),
+            max_sync_rows: DEFAULT_MAX_SYNC_ROWS,
+            max_sync_mib: DEFAULT_MAX_SYNC_MIB,
+            max_log_line_bytes: DEFAULT_MAX_LOG_LINE_BYTES,
+            log_lines_per_second: DEFAULT_LOG_LINES_PER_SECOND,
+            log_burst_lines: DEFAULT_LOG_BURST_LINES,
         }
     }
 }
@@ -148,15 +198,23 @@ pub struct OneShotArgs {
     next_display_order = 400
 )]
 pub struct ServiceArgs {
-    /// ConductorOne client id (service mode).
+    /// ConductorOne client id; with the secret, runs in service mode (takes tasks from ConductorOne).
     #[arg(long, env = "BATON_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// ConductorOne client secret (service mode).
+    /// ConductorOne client secret (secret-token:conductorone.com:v1:...).
     #[arg(long, env = "BATON_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
-    /// File holding the ConductorOne client secret.
+    /// File holding the ConductorOne client secret (a mounted Kubernetes secret).
     #[arg(long, env = "BATON_CLIENT_SECRET_FILE")]
     pub client_secret_file: Option<PathBuf>,
+    /// ConductorOne API host (HOST or HOST:PORT) instead of the client id's tenant host.
+    #[arg(long = "c1-api-host", env = "BATON_C1_API_HOST")]
+    pub c1_api_host: Option<String>,
+    /// The host id ConductorOne knows this process by; the host name when not given.
+    #[arg(long, env = "BATON_HOST_ID")]
+    pub host_id: Option<String>,
+    #[command(flatten)]
+    pub health: HealthArgs,
 }
 
 impl ServiceArgs {
@@ -165,6 +223,35 @@ impl ServiceArgs {
         self.client_id.is_some()
             || self.client_secret.is_some()
             || self.client_secret_file.is_some()
+    }
+}
+
+/// Where the health endpoints are served (service mode) or probed (`health-check`).
+#[derive(Args, Clone, Debug)]
+#[command(next_help_heading = "Health checks", next_display_order = 450)]
+pub struct HealthArgs {
+    /// Serve /health, /ready and /live (service mode).
+    #[arg(long, env = "BATON_HEALTH_CHECK")]
+    pub health_check: bool,
+    /// Port of the health endpoints.
+    #[arg(long, env = "BATON_HEALTH_CHECK_PORT", default_value_t = 8081)]
+    pub health_check_port: u16,
+    /// Address the health endpoints listen on; 0.0.0.0 for probes from outside the pod.
+    #[arg(
+        long,
+        env = "BATON_HEALTH_CHECK_BIND_ADDRESS",
+        default_value = "127.0.0.1"
+    )]
+    pub health_check_bind_address: String,
+}
+
+impl Default for HealthArgs {
+    fn default() -> Self {
+        HealthArgs {
+            health_check: false,
+            health_check_port: 8081,
+            health_check_bind_address: "127.0.0.1".into(),
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::args::{FileArgs, LimitArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs};
+use super::args::{FileArgs, HealthArgs, LimitArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs};
 
 /// Where the tenant files are, for `serve` and `tenants`.
 #[derive(Args, Clone, Debug)]
@@ -92,6 +92,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Browse the --file in a local, read-only web explorer on 127.0.0.1 (access, holders, review, changes).
     Explore(ExploreArgs),
+    /// Probe the health endpoints of a connector running in service mode; exit 0 when healthy (for exec probes).
+    HealthCheck(HealthCheckArgs),
     /// Serve many tenants: one <tenant>.toml per tenant in --tenants, each synced on its schedule, with live reload,
     /// Prometheus /metrics and probes on --listen.
     Serve(ServeArgs),
@@ -111,6 +113,43 @@ impl Command {
 
 /// The names of the subcommands that take the component's own flags.
 pub const COMPONENT_COMMANDS: [&str; 3] = ["sync", "grant", "revoke"];
+
+/// `health-check` flags.
+#[derive(Args, Clone, Debug)]
+pub struct HealthCheckArgs {
+    /// Which endpoint to ask.
+    #[arg(
+        long = "health-check-endpoint",
+        env = "BATON_HEALTH_CHECK_ENDPOINT",
+        value_enum,
+        default_value = "health"
+    )]
+    pub endpoint: HealthEndpoint,
+    #[command(flatten)]
+    pub health: HealthArgs,
+}
+
+/// The health endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HealthEndpoint {
+    /// `/health`: ready.
+    Health,
+    /// `/ready`: ConductorOne answered the Hello and is reachable.
+    Ready,
+    /// `/live`: the process runs.
+    Live,
+}
+
+impl HealthEndpoint {
+    /// The path.
+    pub fn path(self) -> &'static str {
+        match self {
+            HealthEndpoint::Health => "/health",
+            HealthEndpoint::Ready => "/ready",
+            HealthEndpoint::Live => "/live",
+        }
+    }
+}
 
 /// `demo` flags.
 #[derive(Args)]

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 pub use args::{
-    FileArgs, LimitArgs, LogArgs, LogFormat, OneShotArgs, OutputFormat, PluginArgs,
+    FileArgs, HealthArgs, LimitArgs, LogArgs, LogFormat, OneShotArgs, OutputFormat, PluginArgs,
     ProvisioningArgs, RunArgs, ServiceArgs, SyncArgs,
 };
 pub use commands::*;

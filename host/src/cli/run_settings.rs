@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use super::{Invocation, LimitArgs};
-use crate::operations::{RunLimits, RunSettings, SettingsError};
-use crate::runtime::Limits;
+use crate::operations::{RequestsPerWindow, RunLimits, RunSettings, SettingsError};
+use crate::runtime::{Limits, LogLimits};
+use crate::sync::SyncLimits;
 use crate::transport::NetworkSettings;
 
 impl LimitArgs {
@@ -20,8 +21,25 @@ impl LimitArgs {
             request_timeout: Duration::from_secs(self.http_timeout_seconds),
             max_total_wait: Duration::from_secs(self.max_retry_wait_seconds),
             backoff_base: Duration::from_millis(self.retry_backoff_base_ms.max(1)),
-            requests_per_hour: (self.requests_per_hour > 0).then_some(self.requests_per_hour),
+            requests_per_window: match self.requests_per_hour {
+                None => RequestsPerWindow::Default,
+                Some(0) => RequestsPerWindow::Unlimited,
+                Some(n) => RequestsPerWindow::Exactly(n),
+            },
+            rate_window: Duration::from_secs(self.rate_window_seconds),
             concurrency: self.concurrency,
+            sync: SyncLimits {
+                timeout: (self.sync_timeout_seconds > 0)
+                    .then(|| Duration::from_secs(self.sync_timeout_seconds)),
+                max_rows: (self.max_sync_rows > 0).then_some(self.max_sync_rows),
+                max_bytes: (self.max_sync_mib > 0)
+                    .then(|| self.max_sync_mib.saturating_mul(1 << 20)),
+            },
+            log: LogLimits {
+                max_line_bytes: self.max_log_line_bytes,
+                lines_per_second: self.log_lines_per_second,
+                burst_lines: self.log_burst_lines,
+            },
         }
     }
 }

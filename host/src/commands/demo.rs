@@ -8,7 +8,7 @@ use super::interrupt::Interrupted;
 use crate::cli::{DemoArgs, DemoScale};
 use crate::component::{ComponentSource, DeclaredComponent};
 use crate::config::Given;
-use crate::operations::{RunLimits, RunSettings, SyncRequest};
+use crate::operations::{RequestsPerWindow, RunLimits, RunSettings, SyncRequest};
 use crate::progress::Progress;
 use crate::runtime::Runtime;
 use crate::secrets::Secret;
@@ -46,13 +46,12 @@ pub async fn run(runtime: &Runtime, demo: &DemoArgs) -> anyhow::Result<String> {
             Given::Secret(Secret::new(creds.api_token.clone())),
         ),
     ]);
-    let settings = RunSettings::new(
-        component,
-        given,
-        RunLimits::default(),
-        NetworkSettings::default(),
-        true,
-    )?;
+    // The simulator has no rate limit unless asked: a large demo would otherwise take hours.
+    let limits = RunLimits {
+        requests_per_window: RequestsPerWindow::Unlimited,
+        ..RunLimits::default()
+    };
+    let settings = RunSettings::new(component, given, limits, NetworkSettings::default(), true)?;
 
     let progress = Progress::new(true);
     // Each demo run starts a new simulator (another port, maybe another scale): an interrupted

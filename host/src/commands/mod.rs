@@ -10,5 +10,6 @@ pub mod interrupt;
 pub mod output;
 pub mod provision;
 pub mod serve;
+pub mod service;
 pub mod sync;
 pub mod wording;

@@ -4,7 +4,7 @@
 //! instance would make. Only final answers are shared (2xx and 4xx, which a repeat would get
 //! again); a 429, a 5xx or a failure is not, so whoever asks next sends the request itself.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
@@ -27,9 +27,12 @@ pub(super) struct SharedReads {
 
 #[derive(Default)]
 struct Entries {
-    by_key: HashMap<String, Arc<OnceCell<InboundResponse>>>,
-    /// Keys in the order they were first asked for, for eviction.
-    order: VecDeque<String>,
+    /// Each key's response, and when it was last asked for.
+    by_key: HashMap<String, (Arc<OnceCell<InboundResponse>>, u64)>,
+    /// Keys by when they were last asked for, least recent first: evicted first.
+    order: BTreeMap<u64, String>,
+    /// The clock of `order`.
+    asked: u64,
     bytes: usize,
 }
 
@@ -56,14 +59,17 @@ impl SharedReads {
         let cell = {
             let mut entries = self.entries.lock().expect("shared reads lock");
             let entries = &mut *entries;
-            entries
+            entries.asked += 1;
+            let now = entries.asked;
+            let (cell, last) = entries
                 .by_key
                 .entry(key.clone())
-                .or_insert_with(|| {
-                    entries.order.push_back(key.clone());
-                    Arc::new(OnceCell::new())
-                })
-                .clone()
+                .or_insert_with(|| (Arc::new(OnceCell::new()), now));
+            // Listings every instance reads stay; one-off reads age out.
+            entries.order.remove(last);
+            *last = now;
+            entries.order.insert(now, key);
+            cell.clone()
         };
         let mut own = None;
         let mut sent = false;
@@ -98,10 +104,10 @@ impl SharedReads {
         let mut entries = self.entries.lock().expect("shared reads lock");
         entries.bytes += added;
         while entries.bytes > self.max_bytes {
-            let Some(oldest) = entries.order.pop_front() else {
+            let Some((_, oldest)) = entries.order.pop_first() else {
                 break;
             };
-            if let Some(cell) = entries.by_key.remove(&oldest)
+            if let Some((cell, _)) = entries.by_key.remove(&oldest)
                 && let Some(resp) = cell.get()
             {
                 entries.bytes = entries.bytes.saturating_sub(resp.body.len());

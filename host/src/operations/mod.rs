@@ -2,11 +2,15 @@
 //! sink: the command line, tenant files and ConductorOne tasks all call these; commands only
 //! parse and render.
 
+pub mod capabilities;
 pub mod grant_id;
 pub mod provision;
 pub mod settings;
 pub mod sync;
 
-pub use provision::{ProvisionError, ProvisionRequest, provision};
-pub use settings::{RunLimits, RunSettings, SettingsError};
+pub use provision::{
+    GrantOutcome, ProvisionError, ProvisionRequest, RevokeOutcome, grant_entitlement, provision,
+    revoke_grant,
+};
+pub use settings::{RequestsPerWindow, RunLimits, RunSettings, RunShared, SettingsError};
 pub use sync::{SyncOutcome, SyncRequest, SyncRunError, sync};

@@ -99,6 +99,9 @@ pub enum ProvisionError {
         message: String,
         /// What to do about it.
         hint: String,
+        /// Whether trying again later may succeed (rate limits, an unavailable service, a
+        /// failed call that changed nothing known).
+        retryable: bool,
     },
     /// The run could not be set up.
     #[error(transparent)]
@@ -163,44 +166,15 @@ pub async fn provision(
                         "resources",
                     )
                 })?;
-            if !ent.grantable_to.is_empty()
-                && !ent.grantable_to.iter().any(|t| &t.id == principal_type)
-            {
-                let to: Vec<&str> = ent.grantable_to.iter().map(|t| t.id.as_str()).collect();
-                return Err(ProvisionError::Refused(format!(
-                    "{entitlement} cannot be granted to a {principal_type}: it is grantable to {}",
-                    to.join(", ")
-                )));
-            }
-            let (mut instance, _) = settings.instantiate().await?;
-            let outcome = instance
-                .grant(
-                    &convert::resource_back(&principal),
-                    &convert::entitlement_back(&ent),
-                )
-                .await
-                .map_err(|e| call_failed(settings, "grant", e))?;
+            let outcome = grant_entitlement(settings, &principal, &ent).await?;
             let grants: Vec<pb::Grant> = outcome
                 .grants
-                .iter()
-                .map(|g| {
-                    let on = entitlement_resource(&editor, &sync, g, &ent);
-                    // Embed the principal as the file lists it, as a sync does.
-                    let same = principal.id.as_ref().is_some_and(|id| {
-                        id.resource_type == g.principal.id.resource_type
-                            && id.resource == g.principal.id.id
-                    });
-                    let who = if same {
-                        principal.clone()
-                    } else {
-                        convert::resource(&g.principal)
-                    };
-                    convert::grant(g, &on, who)
-                })
+                .into_iter()
+                .map(|g| with_stored_resource(&editor, &sync, g, &ent))
                 .collect();
             let mut report = Report {
                 request: request.clone(),
-                applied: outcome.change == wit::ProvisionChange::Applied,
+                applied: outcome.applied,
                 message: outcome.message,
                 grants: grants.clone(),
                 file: file.clone(),
@@ -321,7 +295,7 @@ async fn revoke_held(
             via.join(", ")
         )));
     }
-    let outcome = plugin_revoke(settings, &g).await?;
+    let outcome = revoke_grant(settings, &g).await?;
     let notes = stale_expansion_notes(&editor, sync, std::slice::from_ref(&g), &own)?;
     let removed = match editor.remove_grant(sync, &g.id)? {
         Removal::Absent => Vec::new(),
@@ -330,7 +304,7 @@ async fn revoke_held(
     let file = editor.save()?;
     Ok(Report {
         request: request.clone(),
-        applied: outcome.change == wit::ProvisionChange::Applied,
+        applied: outcome.applied,
         message: outcome.message,
         grants: Vec::new(),
         file,
@@ -360,8 +334,8 @@ async fn revoke_absent(
         principal: Some(principal),
         ..Default::default()
     };
-    let outcome = plugin_revoke(settings, &g).await?;
-    let applied = outcome.change == wit::ProvisionChange::Applied;
+    let outcome = revoke_grant(settings, &g).await?;
+    let applied = outcome.applied;
     let component = &settings.component.metadata.display_name;
     let mut notes = Vec::new();
     let message = if applied {
@@ -396,29 +370,23 @@ async fn revoke_absent(
     })
 }
 
-/// The stored resource a returned grant's entitlement is on (the granted entitlement's when it matches).
-fn entitlement_resource(
+/// `g` with the resource its entitlement is on as the file stores it, when that is not the
+/// granted entitlement's resource (which the grant already embeds).
+fn with_stored_resource(
     editor: &C1zEditor,
     sync: &str,
-    g: &wit::Grant,
+    mut g: pb::Grant,
     granted: &pb::Entitlement,
-) -> pb::Resource {
-    let r = &g.entitlement.resource_ref;
-    if let Some(on) = granted.resource.as_ref().filter(|on| {
-        on.id
-            .as_ref()
-            .is_some_and(|id| id.resource_type == r.resource_type && id.resource == r.id)
-    }) {
-        return on.clone();
+) -> pb::Grant {
+    let granted_on = granted.resource.as_ref().and_then(|r| r.id.as_ref());
+    if let Some(e) = g.entitlement.as_mut()
+        && let Some(id) = e.resource.as_ref().and_then(|r| r.id.clone())
+        && Some(&id) != granted_on
+        && let Ok(Some(stored)) = editor.resource(sync, &id.resource_type, &id.resource)
+    {
+        e.resource = Some(stored);
     }
-    editor
-        .resource(sync, &r.resource_type, &r.id)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| pb::Resource {
-            id: Some(convert::resource_id(r)),
-            ..Default::default()
-        })
+    g
 }
 
 /// Says when grants derived by expansion from the changed grants are now stale in the file.
@@ -455,16 +423,154 @@ fn stale_expansion_notes(
     Ok(notes)
 }
 
-/// Calls the plugin's idempotent `revoke` export with `g`.
-async fn plugin_revoke(
+/// What a grant did in the service.
+#[derive(Clone, Debug)]
+pub struct GrantOutcome {
+    /// Whether the component changed anything (false: the principal already held it).
+    pub applied: bool,
+    /// The component's sentence for the operator.
+    pub message: String,
+    /// The grants the principal now holds because of the call, as a sync would store them.
+    pub grants: Vec<pb::Grant>,
+}
+
+/// What a revoke did in the service.
+#[derive(Clone, Debug)]
+pub struct RevokeOutcome {
+    /// Whether the component changed anything (false: the grant was not held).
+    pub applied: bool,
+    /// The component's sentence for the operator.
+    pub message: String,
+}
+
+/// Grants `entitlement` to `principal` with the component of `settings`, idempotently (a held
+/// grant is left as it is and reported as not applied), without any file: the objects are as a
+/// sync stored them, for example as a ConductorOne grant task carries them.
+///
+/// Each returned grant embeds the resource its entitlement is on: the granted entitlement's when
+/// it is the same, else a stub with the resource's id.
+pub async fn grant_entitlement(
     settings: &RunSettings,
-    g: &pb::Grant,
-) -> Result<wit::RevokeOutcome, ProvisionError> {
+    principal: &pb::Resource,
+    entitlement: &pb::Entitlement,
+) -> Result<GrantOutcome, ProvisionError> {
+    let who = principal.id.clone().unwrap_or_default();
+    if who.resource_type.is_empty() || who.resource.is_empty() {
+        return Err(ProvisionError::Refused(format!(
+            "the principal to grant {} to has no resource id; nothing was changed",
+            entitlement.id
+        )));
+    }
+    let Some(on) = entitlement.resource.as_ref().filter(|r| r.id.is_some()) else {
+        return Err(ProvisionError::Refused(format!(
+            "the entitlement {:?} names no resource it is on; nothing was changed",
+            entitlement.id
+        )));
+    };
+    if !entitlement.grantable_to.is_empty()
+        && !entitlement
+            .grantable_to
+            .iter()
+            .any(|t| t.id == who.resource_type)
+    {
+        let to: Vec<&str> = entitlement
+            .grantable_to
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        return Err(ProvisionError::Refused(format!(
+            "{} cannot be granted to a {}: it is grantable to {}; nothing was changed",
+            entitlement.id,
+            who.resource_type,
+            to.join(", ")
+        )));
+    }
+    let mut wanted = convert::entitlement_back(entitlement);
+    if wanted.slug.is_empty() {
+        // An entitlement id ends in its slug (`<type>:<resource>:<slug>`).
+        if let Some(parsed) = convert::parse_entitlement_id(&entitlement.id) {
+            wanted.slug = parsed.slug;
+        }
+    }
     let (mut instance, _) = settings.instantiate().await?;
-    instance
-        .revoke(&convert::grant_back(g))
+    let outcome = instance
+        .grant(&convert::resource_back(principal), &wanted)
         .await
-        .map_err(|e| call_failed(settings, "revoke", e))
+        .map_err(|e| call_failed(settings, "grant", e))?;
+    let grants = outcome
+        .grants
+        .iter()
+        .map(|g| {
+            let r = &g.entitlement.resource_ref;
+            let same_resource = on
+                .id
+                .as_ref()
+                .is_some_and(|id| id.resource_type == r.resource_type && id.resource == r.id);
+            let resource = if same_resource {
+                on.clone()
+            } else {
+                pb::Resource {
+                    id: Some(convert::resource_id(r)),
+                    ..Default::default()
+                }
+            };
+            // Embed the principal as given, as a sync does.
+            let same_principal = who.resource_type == g.principal.id.resource_type
+                && who.resource == g.principal.id.id;
+            let holder = if same_principal {
+                principal.clone()
+            } else {
+                convert::resource(&g.principal)
+            };
+            convert::grant(g, &resource, holder)
+        })
+        .collect();
+    Ok(GrantOutcome {
+        applied: outcome.change == wit::ProvisionChange::Applied,
+        message: outcome.message,
+        grants,
+    })
+}
+
+/// Revokes `grant` with the component of `settings`, idempotently (a grant not held is reported
+/// as not applied), without any file.
+pub async fn revoke_grant(
+    settings: &RunSettings,
+    grant: &pb::Grant,
+) -> Result<RevokeOutcome, ProvisionError> {
+    let has_ids =
+        grant.entitlement.as_ref().is_some_and(|e| {
+            e.resource.as_ref().is_some_and(|r| r.id.is_some()) || !e.id.is_empty()
+        }) && grant.principal.as_ref().is_some_and(|p| p.id.is_some());
+    if !has_ids {
+        return Err(ProvisionError::Refused(format!(
+            "the grant {:?} names no entitlement or no principal; nothing was changed",
+            grant.id
+        )));
+    }
+    let mut g = grant.clone();
+    // A grant may carry a stub entitlement with only its id: the id names the resource too.
+    if let Some(e) = g.entitlement.as_mut()
+        && e.resource.as_ref().is_none_or(|r| r.id.is_none())
+        && let Some(parsed) = convert::parse_entitlement_id(&e.id)
+    {
+        e.resource = Some(pb::Resource {
+            id: Some(convert::resource_id(&parsed.resource_ref)),
+            ..Default::default()
+        });
+        if e.slug.is_empty() {
+            e.slug = parsed.slug;
+        }
+    }
+    let (mut instance, _) = settings.instantiate().await?;
+    let outcome = instance
+        .revoke(&convert::grant_back(&g))
+        .await
+        .map_err(|e| call_failed(settings, "revoke", e))?;
+    Ok(RevokeOutcome {
+        applied: outcome.change == wit::ProvisionChange::Applied,
+        message: outcome.message,
+    })
 }
 
 /// A failed plugin call as an error that says what to do.
@@ -474,6 +580,7 @@ fn call_failed(settings: &RunSettings, verb: &'static str, e: CallError) -> Prov
             verb,
             message: e.to_string(),
             hint: "; nothing is known to have changed, retry".into(),
+            retryable: true,
         };
     };
     let hint = match err.kind {
@@ -492,5 +599,9 @@ fn call_failed(settings: &RunSettings, verb: &'static str, e: CallError) -> Prov
         verb,
         message: err.message,
         hint,
+        retryable: matches!(
+            err.kind,
+            ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Internal
+        ),
     }
 }

@@ -9,10 +9,10 @@ use crate::component::DeclaredComponent;
 use crate::config::credential::{self, ChosenCredential, CredentialError};
 use crate::config::origins::{OriginError, origin_urls};
 use crate::config::{ComponentConfig, Given, ValueError};
-use crate::http::{HttpCapability, HttpSettings, HttpSetupError};
-use crate::runtime::{CallError, ContractVersion, Instance, Limits};
-use crate::sync::SyncScope;
+use crate::http::{BudgetSettings, HttpCapability, HttpSettings, HttpSetupError};
+use crate::runtime::{CallError, ContractVersion, Instance, Limits, LogLimits, PluginLog};
 use crate::sync::scope::credential_fingerprint;
+use crate::sync::{SyncLimits, SyncScope};
 use crate::transport::{NetworkSettings, ProxyError};
 
 /// Why the settings do not describe a usable run.
@@ -51,15 +51,82 @@ pub struct RunLimits {
     pub max_total_wait: Duration,
     /// First backoff wait.
     pub backoff_base: Duration,
-    /// Requests per hour to pace to; `None` for no pacing.
-    pub requests_per_hour: Option<u32>,
+    /// Requests allowed per rolling window.
+    pub requests_per_window: RequestsPerWindow,
+    /// The rolling window's length (an hour for Bitbucket).
+    pub rate_window: Duration,
     /// The most plugin calls of a sync that run at once (each on an instance of its own).
     pub concurrency: usize,
+    /// A sync's deadline and its caps on rows and on its in-progress file.
+    pub sync: SyncLimits,
+    /// The bounds on the plugin's log lines (length, rate), per run.
+    pub log: LogLimits,
+}
+
+/// How many requests a run may send in any rolling window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestsPerWindow {
+    /// No budget: requests go as fast as the calls make them.
+    Unlimited,
+    /// [`DEFAULT_REQUESTS_PER_WINDOW`], or the limit the API reports (`X-RateLimit-Limit`) once
+    /// it reports one.
+    Default,
+    /// Exactly this many; a reported limit does not replace it.
+    Exactly(u32),
+}
+
+/// The default budget: what Bitbucket allows a user credential per rolling hour.
+pub const DEFAULT_REQUESTS_PER_WINDOW: u32 = 1000;
+
+/// The default rolling window.
+pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(3600);
+
+impl RequestsPerWindow {
+    /// The budget's settings over `window`, if there is a budget.
+    pub fn budget(self, window: Duration) -> Option<BudgetSettings> {
+        let (limit, adopt_reported) = match self {
+            RequestsPerWindow::Unlimited => return None,
+            RequestsPerWindow::Default => (DEFAULT_REQUESTS_PER_WINDOW, true),
+            RequestsPerWindow::Exactly(n) => (n, false),
+        };
+        Some(BudgetSettings {
+            limit,
+            window,
+            adopt_reported,
+        })
+    }
 }
 
 /// Calls in flight by default: enough to hide round trips of 100-300 ms, few enough for a
 /// 2-core machine and the API's rate limit.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// A sync's deadline by default: twice the ~12 h that a very large workspace needs under
+/// Bitbucket's 1,000 requests an hour (about 12,000 requests), so only a sync that never ends
+/// reaches it.
+pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// Rows a sync may write by default: ten times a large Bitbucket organisation's (the simulator's
+/// large scale, 3,000 users and 10,000 repositories: 94,000 rows from 11,700 requests, about 12 h
+/// under 1,000 requests an hour), so a legitimate sync stays far below it while a plugin whose
+/// listings never end is stopped within seconds.
+pub const DEFAULT_MAX_SYNC_ROWS: u64 = 1_000_000;
+
+/// MiB a sync may add to its in-progress file by default: just above what the default row cap
+/// allows at a Bitbucket row's size (the large organisation's 94,000 rows take 252 MB, 2.7 KB a
+/// row with indexes), so it stops only syncs of abnormally large objects.
+pub const DEFAULT_MAX_SYNC_MIB: u64 = 3072;
+
+impl SyncLimits {
+    /// The default bounds of a sync.
+    pub fn defaults() -> SyncLimits {
+        SyncLimits {
+            timeout: Some(DEFAULT_SYNC_TIMEOUT),
+            max_rows: Some(DEFAULT_MAX_SYNC_ROWS),
+            max_bytes: Some(DEFAULT_MAX_SYNC_MIB << 20),
+        }
+    }
+}
 
 impl Default for RunLimits {
     fn default() -> Self {
@@ -70,8 +137,11 @@ impl Default for RunLimits {
             request_timeout: http.request_timeout,
             max_total_wait: http.max_total_wait,
             backoff_base: http.backoff_base,
-            requests_per_hour: None,
+            requests_per_window: RequestsPerWindow::Default,
+            rate_window: DEFAULT_RATE_WINDOW,
             concurrency: DEFAULT_CONCURRENCY,
+            sync: SyncLimits::defaults(),
+            log: LogLimits::default(),
         }
     }
 }
@@ -119,7 +189,8 @@ impl RunSettings {
             request_timeout: limits.request_timeout,
             max_total_wait: limits.max_total_wait,
             backoff_base: limits.backoff_base,
-            requests_per_hour: limits.requests_per_hour,
+            budget: limits.requests_per_window.budget(limits.rate_window),
+            max_in_flight: limits.concurrency.max(1),
             network,
             ..HttpSettings::for_origins(origin_urls(&config)?)
         };
@@ -163,22 +234,41 @@ impl RunSettings {
         }
     }
 
-    /// A fresh instance of the component, with its HTTP capability (kept for its counters).
-    pub async fn instantiate(&self) -> Result<(Instance, HttpCapability), SettingsError> {
+    /// A fresh instance of the component, and what the run's further instances share with it
+    /// (its HTTP capability, kept for its counters, and its plugin log).
+    pub async fn instantiate(&self) -> Result<(Instance, RunShared), SettingsError> {
         let http = HttpCapability::new(
             self.http.clone(),
             self.credential.as_ref().map(|c| c.credential.clone()),
         )?;
-        let instance = self.instantiate_with(http.clone()).await?;
-        Ok((instance, http))
+        let shared = RunShared {
+            http,
+            log: self.component.plugin.log(self.limits.log.clone()),
+        };
+        let instance = self.instantiate_with(&shared).await?;
+        Ok((instance, shared))
     }
 
-    /// Another instance of the component on an existing HTTP capability (shared by the instances
-    /// of one run, so they share its budget, counters and cache).
-    pub async fn instantiate_with(&self, http: HttpCapability) -> Result<Instance, CallError> {
+    /// Another instance of the component in an existing run: on its HTTP capability (so the
+    /// instances share its budget, counters and cache) and its plugin log (its cap and dedupe).
+    pub async fn instantiate_with(&self, shared: &RunShared) -> Result<Instance, CallError> {
         self.component
             .plugin
-            .instantiate(&self.limits.sandbox, http, self.guest_config())
+            .instantiate_logging(
+                &self.limits.sandbox,
+                shared.http.clone(),
+                self.guest_config(),
+                shared.log.clone(),
+            )
             .await
     }
+}
+
+/// What the instances of one run share.
+#[derive(Clone)]
+pub struct RunShared {
+    /// The HTTP capability: its request budget, counters and shared reads.
+    pub http: HttpCapability,
+    /// The plugin log: its rate cap, and the warnings already said.
+    pub log: PluginLog,
 }

@@ -1,15 +1,17 @@
 //! A full sync of a component into a `.c1z` file, as a library function: validate, run the
 //! engine (resuming an interrupted sync of the same scope), report to an event sink.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::settings::{RunSettings, SettingsError};
-use crate::http::RequestStats;
+use super::settings::{RunSettings, RunShared, SettingsError};
+use crate::http::send_log::{Journal, SendLog};
+use crate::http::{BudgetStatus, HttpCapability, RequestBudget, RequestStats};
 use crate::runtime::CallError;
 use crate::sync::{
-    InstancePool, MakeInstance, Resume, StopRequest, SyncError, SyncEvents, SyncOptions,
-    SyncReport, run_sync,
+    Carried, CarriedState, InstancePool, MakeInstance, RequestMeter, Resume, StopRequest,
+    SyncError, SyncEvents, SyncOptions, SyncReport, SyncSelection, find_carried, run_sync,
 };
 
 /// What to sync into, and how.
@@ -23,6 +25,8 @@ pub struct SyncRequest {
     pub stop: StopRequest,
     /// The longest time between checkpoints; `None` for the engine's default.
     pub checkpoint_interval: Option<Duration>,
+    /// The parts of the sync to run (a ConductorOne task's flags); everything by default.
+    pub selection: SyncSelection,
 }
 
 impl SyncRequest {
@@ -33,6 +37,7 @@ impl SyncRequest {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             checkpoint_interval: None,
+            selection: SyncSelection::default(),
         }
     }
 }
@@ -79,32 +84,59 @@ pub async fn sync(
     events: &dyn SyncEvents,
 ) -> Result<SyncOutcome, SyncRunError> {
     let settings = &with_shared_reads(settings);
-    let (mut instance, http) = settings.instantiate().await?;
+    let (mut instance, shared) = settings.instantiate().await?;
+    let http = shared.http.clone();
     let meta = &settings.component.metadata;
     tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
-    instance
-        .validate()
-        .await
-        .map_err(|cause| SyncRunError::Validate {
+    // The file first: what earlier runs into it sent still counts, from the first request on.
+    let work = c1z::store::in_progress_path(&request.output);
+    let had_work = work.exists();
+    let store = c1z::SyncStore::open(&request.output)?;
+    let journal = match http.budget() {
+        Some(budget) => Some(carry_budget(budget, &store, &request.output)?),
+        None => None,
+    };
+    if let Err(cause) = instance.validate().await {
+        // Nothing was started: leave no working files behind a run that could not begin.
+        drop(store);
+        if !had_work {
+            for path in [Some(work.clone()), journal.clone().flatten()]
+                .into_iter()
+                .flatten()
+            {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        return Err(SyncRunError::Validate {
             component: meta.display_name.clone(),
             cause,
-        })?;
-    let store = c1z::SyncStore::open(&request.output)?;
+        });
+    }
+    let mut scope = settings.scope();
+    scope.selection = request.selection.clone();
     let mut options = SyncOptions {
-        scope: settings.scope(),
+        scope,
         resume: request.resume,
         stop: request.stop,
+        limits: settings.limits.sync.clone(),
+        carried: http
+            .budget()
+            .map(|b| Arc::new(BudgetCarried(b.clone())) as Arc<dyn CarriedState>)
+            .into_iter()
+            .collect(),
+        selection: request.selection,
         ..SyncOptions::default()
     };
     if let Some(interval) = request.checkpoint_interval {
         options.checkpoint_interval = interval;
     }
-    let pool = instance_pool(settings, instance, &http);
-    let counter = http.clone();
-    let report = run_sync(pool, store, &options, events, &move || {
-        counter.stats().total_requests()
-    })
-    .await?;
+    let pool = instance_pool(settings, instance, &shared);
+    let report = run_sync(pool, store, &options, events, &HttpMeter(http.clone())).await?;
+    // The finished sync holds the record now.
+    if let (Some(budget), Some(Some(path))) = (http.budget(), &journal) {
+        budget.close_journal();
+        let _ = std::fs::remove_file(path);
+    }
     let stats = http.stats();
     Ok(SyncOutcome {
         report,
@@ -112,6 +144,87 @@ pub async fn sync(
         requests_total: stats.total_requests(),
         stats,
     })
+}
+
+/// The key of the request budget's record in the sync token.
+const BUDGET_KEY: &str = "request-budget";
+
+/// The request budget's record, carried in the sync token.
+#[derive(Debug)]
+struct BudgetCarried(Arc<RequestBudget>);
+
+impl CarriedState for BudgetCarried {
+    fn key(&self) -> &'static str {
+        BUDGET_KEY
+    }
+
+    fn save(&self) -> serde_json::Value {
+        serde_json::to_value(self.0.log()).unwrap_or_default()
+    }
+}
+
+/// Requests and the budget, for progress.
+struct HttpMeter(HttpCapability);
+
+impl RequestMeter for HttpMeter {
+    fn requests(&self) -> u64 {
+        self.0.stats().total_requests()
+    }
+
+    fn budget(&self) -> Option<BudgetStatus> {
+        self.0.budget().map(|b| b.status())
+    }
+}
+
+/// `<output>.in-progress.sends`: the journal of the requests of the sync in progress.
+fn journal_path(output: &Path) -> PathBuf {
+    let mut path = c1z::store::in_progress_path(output).into_os_string();
+    path.push(".sends");
+    PathBuf::from(path)
+}
+
+/// Seeds the budget with what earlier runs into `output` sent: the journal a killed run left,
+/// else the record in its last checkpoint, else the one of the last finished sync; then journals
+/// this run's requests. Returns the journal's path, `None` if it cannot be written.
+fn carry_budget(
+    budget: &RequestBudget,
+    store: &c1z::SyncStore,
+    output: &Path,
+) -> Result<Option<PathBuf>, c1z::C1zError> {
+    let path = journal_path(output);
+    let now = crate::http::now_ms();
+    let from_journal = Journal::load(&path, now).unwrap_or_else(|e| {
+        tracing::warn!(file = %path.display(), error = %e, "cannot read the request journal a stopped sync left; going by its last checkpoint");
+        None
+    });
+    let (log, source) = match from_journal {
+        Some(log) => (Some(log), "the journal of the interrupted sync"),
+        None => match find_carried(store, BUDGET_KEY)? {
+            Some(Carried::InProgress(v)) => (
+                serde_json::from_value::<SendLog>(v).ok(),
+                "the interrupted sync's checkpoint",
+            ),
+            Some(Carried::Finished(v)) => (
+                serde_json::from_value::<SendLog>(v)
+                    .ok()
+                    .map(SendLog::after_finish),
+                "the previous sync",
+            ),
+            None => (None, ""),
+        },
+    };
+    if let Some(log) = &log {
+        budget.restore(log);
+        let status = budget.status();
+        tracing::info!(from = source, budget = %status, "requests sent before still count against the request budget");
+    }
+    match budget.keep_journal(&path) {
+        Ok(()) => Ok(Some(path)),
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "cannot write the request journal; a sync killed midway may overspend the budget when resumed");
+            Ok(None)
+        }
+    }
 }
 
 /// Bodies of GET responses a sync's instances share: the listings every instance reads again
@@ -127,23 +240,23 @@ fn with_shared_reads(settings: &RunSettings) -> RunSettings {
     settings
 }
 
-/// The validated instance, and more of the same component on the same HTTP capability as calls
-/// run concurrently, up to the run's concurrency.
+/// The validated instance, and more of the same component in the same run (HTTP capability,
+/// plugin log) as calls run concurrently, up to the run's concurrency.
 fn instance_pool(
     settings: &RunSettings,
     first: crate::runtime::Instance,
-    http: &crate::http::HttpCapability,
+    shared: &RunShared,
 ) -> InstancePool {
     let limit = settings.limits.concurrency.max(1);
     if limit == 1 {
         return InstancePool::single(first);
     }
     let settings = settings.clone();
-    let http = http.clone();
+    let shared = shared.clone();
     let make: MakeInstance = Box::new(move || {
         let settings = settings.clone();
-        let http = http.clone();
-        Box::pin(async move { settings.instantiate_with(http).await })
+        let shared = shared.clone();
+        Box::pin(async move { settings.instantiate_with(&shared).await })
     });
     InstancePool::new(first, limit, make)
 }

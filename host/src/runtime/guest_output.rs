@@ -1,7 +1,6 @@
-//! The guest's stdout and stderr, forwarded line by line to the host's log.
-//!
-//! A plugin must not be able to flood the host: lines are cut at `MAX_LINE` bytes and
-//! output beyond `MAX_TOTAL` per instance is dropped with one notice.
+//! The guest's stdout and stderr, forwarded line by line to the run's plugin log, which cuts,
+//! dedupes and rate-caps them (see `plugin_log`). A line is buffered up to the log's length
+//! limit; the rest of it is only counted, so a line without end costs no memory.
 
 use std::io;
 use std::pin::Pin;
@@ -9,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
+use tracing::Level;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 
-const MAX_LINE: usize = 4096;
-const MAX_TOTAL: usize = 1 << 20;
+use super::plugin_log::{LogSource, PluginLog};
 
 /// Which of the guest's streams.
 #[derive(Clone, Copy, Debug)]
@@ -23,64 +22,65 @@ pub enum Stream {
     Stderr,
 }
 
-/// A `StdoutStream` for WASI that writes each line to `tracing`, attributed to the plugin.
+/// A `StdoutStream` for WASI that writes each line to the run's plugin log.
 #[derive(Clone)]
 pub struct GuestOutput {
     inner: Arc<Mutex<LineBuffer>>,
 }
 
 struct LineBuffer {
-    plugin: String,
+    log: PluginLog,
     stream: Stream,
     line: Vec<u8>,
-    total: usize,
-    dropped: bool,
+    /// Bytes of the current line past the length limit, not kept.
+    omitted: usize,
 }
 
 impl GuestOutput {
-    /// A stream for `plugin`'s `stream`.
-    pub fn new(plugin: &str, stream: Stream) -> Self {
+    /// A stream for the guest's `stream`, into `log`.
+    pub fn new(log: PluginLog, stream: Stream) -> Self {
         GuestOutput {
             inner: Arc::new(Mutex::new(LineBuffer {
-                plugin: plugin.to_string(),
+                log,
                 stream,
                 line: Vec::new(),
-                total: 0,
-                dropped: false,
+                omitted: 0,
             })),
         }
     }
 }
 
 impl LineBuffer {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if self.total >= MAX_TOTAL {
-                if !self.dropped {
-                    self.dropped = true;
-                    tracing::warn!(plugin = %self.plugin, "plugin wrote more than {MAX_TOTAL} bytes to {:?}; the rest is dropped", self.stream);
-                }
-                return;
-            }
-            self.total += 1;
-            if b == b'\n' {
+    fn write(&mut self, mut bytes: &[u8]) {
+        // Room for a character cut at the limit, so the log can cut on its boundary.
+        let keep = self.log.limits().max_line_bytes + 4;
+        while !bytes.is_empty() {
+            let (chunk, ends_line) = match bytes.iter().position(|&b| b == b'\n') {
+                Some(i) => (&bytes[..i], true),
+                None => (bytes, false),
+            };
+            let room = keep.saturating_sub(self.line.len()).min(chunk.len());
+            self.line.extend_from_slice(&chunk[..room]);
+            self.omitted += chunk.len() - room;
+            bytes = &bytes[chunk.len() + usize::from(ends_line)..];
+            if ends_line {
                 self.flush_line();
-            } else if self.line.len() < MAX_LINE {
-                self.line.push(b);
             }
         }
     }
 
     fn flush_line(&mut self) {
-        if self.line.is_empty() {
+        if self.line.is_empty() && self.omitted == 0 {
             return;
         }
         let text = String::from_utf8_lossy(&self.line);
-        match self.stream {
-            Stream::Stdout => tracing::info!(plugin = %self.plugin, stream = "stdout", "{text}"),
-            Stream::Stderr => tracing::warn!(plugin = %self.plugin, stream = "stderr", "{text}"),
-        }
+        let (level, source) = match self.stream {
+            Stream::Stdout => (Level::INFO, LogSource::Stdout),
+            Stream::Stderr => (Level::WARN, LogSource::Stderr),
+        };
+        self.log.line(level, source, &text, self.omitted);
         self.line.clear();
+        self.omitted = 0;
     }
 }
 
@@ -119,5 +119,12 @@ impl AsyncWrite for GuestOutput {
             .unwrap_or_else(|e| e.into_inner())
             .flush_line();
         Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for LineBuffer {
+    /// A last line without its newline is still logged when the instance goes.
+    fn drop(&mut self) {
+        self.flush_line();
     }
 }

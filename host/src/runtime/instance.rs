@@ -13,8 +13,9 @@ use super::bindings::since_v0_1_0::{self as v0_1, Adapt};
 use super::bindings::{ComponentPre, latest, types};
 use super::legacy;
 use super::limits::{EPOCH_TICK, Limits};
+use super::plugin_log::PluginLog;
 use super::state::TenantState;
-use crate::http::HttpCapability;
+use crate::http::{CallDeadline, HttpCapability, TimedOut};
 
 /// Which limit stopped a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,12 +153,11 @@ macro_rules! guarded {
                 plugin: $self.plugin.clone(),
             });
         }
-        arm(&mut $self.store, &$self.limits);
-        let wall = $self.limits.wall_per_call;
+        let deadline = arm(&mut $self.store, &$self.limits);
         let result = {
             let $conn = &$self.connector;
             let $store = &mut $self.store;
-            tokio::time::timeout(wall, $call).await
+            deadline.run($call).await
         };
         $self.settle($name, result)
     }};
@@ -171,8 +171,9 @@ impl Instance {
         limits: Limits,
         http: HttpCapability,
         config: BTreeMap<String, String>,
+        log: PluginLog,
     ) -> Result<Instance, CallError> {
-        let state = TenantState::new(plugin, limits.memory_bytes, http, config);
+        let state = TenantState::new(log, limits.memory_bytes, http, config);
         let mut store = Store::new(engine, state);
         store.limiter(|s| &mut s.limits);
         let cpu = limits.cpu_per_call;
@@ -237,10 +238,7 @@ impl Instance {
     fn settle<T>(
         &mut self,
         function: &'static str,
-        result: Result<
-            wasmtime::Result<Result<T, types::ConnectorError>>,
-            tokio::time::error::Elapsed,
-        >,
+        result: Result<wasmtime::Result<Result<T, types::ConnectorError>>, TimedOut>,
     ) -> Result<T, CallError> {
         self.store.data_mut().call_deadline = None;
         match result {
@@ -408,14 +406,18 @@ pub fn live_instances() -> usize {
 /// Epoch ticks of busy guest code between two yields to the other tasks of the runtime.
 const SLICE_TICKS: u64 = 10;
 
-/// Arms a call: the CPU deadline, and the wall-clock budget that host calls see.
-fn arm(store: &mut Store<TenantState>, limits: &Limits) {
+/// Arms a call: the CPU deadline (in slices, between which busy guest code yields to the other
+/// tasks of the runtime), and the wall-clock deadline that host calls see (and that waiting for
+/// the request budget postpones).
+fn arm(store: &mut Store<TenantState>, limits: &Limits) -> CallDeadline {
     let state = store.data_mut();
     state.call_started = Instant::now();
     state.host_time = Duration::ZERO;
     state.queued.store(0, Ordering::Relaxed);
-    state.call_deadline = Some(tokio::time::Instant::now() + limits.wall_per_call);
+    let deadline = CallDeadline::after(limits.wall_per_call);
+    state.call_deadline = Some(deadline.clone());
     store.set_epoch_deadline(ticks(limits.cpu_per_call).min(SLICE_TICKS));
+    deadline
 }
 
 /// Epoch ticks in a duration, at least one.

@@ -9,6 +9,7 @@ mod instance;
 mod legacy;
 mod limits;
 mod plugin;
+pub mod plugin_log;
 mod state;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ pub use contract::ContractVersion;
 pub use instance::{CallError, ConnectorError, ErrorKind, Instance, LimitKind, live_instances};
 pub use limits::{EPOCH_TICK, Limits};
 pub use plugin::Plugin;
+pub use plugin_log::{LogLimits, PluginLog};
 pub use state::TenantState;
 
 use bindings::ComponentPre;

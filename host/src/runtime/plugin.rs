@@ -8,6 +8,7 @@ use super::bindings::ComponentPre;
 use super::contract::ContractVersion;
 use super::instance::{CallError, Instance};
 use super::limits::Limits;
+use super::plugin_log::{LogLimits, PluginLog};
 use crate::http::HttpCapability;
 
 /// A compiled, pre-instantiated plugin; instantiate it once per tenant run.
@@ -37,12 +38,26 @@ impl Plugin {
         }
     }
 
-    /// A fresh instance with its own store, limits, HTTP capability and configuration.
+    /// A fresh instance with its own store, limits, HTTP capability and configuration, and a
+    /// plugin log of its own with the default log limits.
     pub async fn instantiate(
         &self,
         limits: &Limits,
         http: HttpCapability,
         config: BTreeMap<String, String>,
+    ) -> Result<Instance, CallError> {
+        let log = self.log(LogLimits::default());
+        self.instantiate_logging(limits, http, config, log).await
+    }
+
+    /// A fresh instance, as [`Plugin::instantiate`], that writes to `log` (shared by the
+    /// instances of one run, so its cap and dedupe are the run's).
+    pub async fn instantiate_logging(
+        &self,
+        limits: &Limits,
+        http: HttpCapability,
+        config: BTreeMap<String, String>,
+        log: PluginLog,
     ) -> Result<Instance, CallError> {
         Instance::new(
             &self.name,
@@ -51,7 +66,13 @@ impl Plugin {
             limits.clone(),
             http,
             config,
+            log,
         )
         .await
+    }
+
+    /// A plugin log for one run of this plugin.
+    pub fn log(&self, limits: LogLimits) -> PluginLog {
+        PluginLog::new(&self.name, limits)
     }
 }

@@ -11,7 +11,8 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::guest_output::{GuestOutput, Stream};
-use crate::http::HttpCapability;
+use super::plugin_log::PluginLog;
+use crate::http::{CallDeadline, HttpCapability};
 
 /// Everything one instance of a plugin can reach: nothing but what is in here.
 pub struct TenantState {
@@ -20,9 +21,11 @@ pub struct TenantState {
     pub(crate) limits: StoreLimits,
     pub(super) http: HttpCapability,
     pub(super) config: BTreeMap<String, String>,
-    pub(super) plugin: String,
-    /// When the current guest call must end; passed to HTTP so no request outlives it.
-    pub(crate) call_deadline: Option<tokio::time::Instant>,
+    /// The run's plugin log, shared with the run's other instances.
+    pub(super) log: PluginLog,
+    /// When the current guest call must end; passed to HTTP so no request outlives it (and
+    /// postponed there by time spent waiting for the request budget).
+    pub(crate) call_deadline: Option<CallDeadline>,
     /// When the current guest call started, and how long it has spent inside host imports
     /// since: guest CPU time is the difference.
     pub(crate) call_started: Instant,
@@ -33,16 +36,17 @@ pub struct TenantState {
 
 impl TenantState {
     /// State for one instance: a WASI context that grants nothing (no files, environment,
-    /// arguments, sockets or name lookup), output to the log, and the given capabilities.
+    /// arguments, sockets or name lookup), output to the run's plugin log, and the given
+    /// capabilities.
     pub fn new(
-        plugin: &str,
+        log: PluginLog,
         memory_limit: usize,
         http: HttpCapability,
         config: BTreeMap<String, String>,
     ) -> Self {
         let wasi = WasiCtx::builder()
-            .stdout(GuestOutput::new(plugin, Stream::Stdout))
-            .stderr(GuestOutput::new(plugin, Stream::Stderr))
+            .stdout(GuestOutput::new(log.clone(), Stream::Stdout))
+            .stderr(GuestOutput::new(log.clone(), Stream::Stderr))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -61,7 +65,7 @@ impl TenantState {
             limits,
             http,
             config,
-            plugin: plugin.to_string(),
+            log,
             call_deadline: None,
             call_started: Instant::now(),
             host_time: Duration::ZERO,

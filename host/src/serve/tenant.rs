@@ -162,7 +162,10 @@ async fn run(
                 let bytes = std::fs::metadata(&outcome.report.path).map_or(0, |m| m.len());
                 shared.metrics.sync_finished(&name, finished, took, bytes);
                 shared.metrics.requests(&name, &outcome.stats);
-                let per_hour = spec.limits.over(&shared.options.limits).requests_per_hour;
+                let per_hour = match spec.limits.over(&shared.options.limits).requests_per_hour {
+                    Some(n) => n,
+                    None => crate::operations::settings::DEFAULT_REQUESTS_PER_WINDOW,
+                };
                 if per_hour > 0 {
                     recent.push_back((Instant::now(), outcome.requests_total));
                     while recent

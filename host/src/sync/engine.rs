@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use c1z::{C1zError, SyncStore};
@@ -13,8 +14,10 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::calls::{self, Reply};
-use super::events::{Counts, SyncEvents};
+use super::carried::CarriedState;
+use super::events::{Counts, RequestMeter, SyncEvents};
 use super::expand::ExpansionReport;
+use super::limits::{SyncLimit, SyncLimits};
 use super::pool::InstancePool;
 use super::scope::{self, SyncScope};
 use super::selection::SyncSelection;
@@ -36,7 +39,15 @@ pub struct SyncOptions {
     pub stop: StopRequest,
     /// The parts of the sync to run (part of the scope too).
     pub selection: SyncSelection,
+    /// Its deadline and caps; one reached fails the sync and removes its in-progress file.
+    pub limits: SyncLimits,
+    /// State kept in every checkpoint and in the finished sync beside the engine's own.
+    pub carried: Vec<Arc<dyn CarriedState>>,
 }
+
+/// How often the progress is told while calls are running (a call may wait long for the
+/// request budget), and a stop request looked at.
+const PROGRESS_TICK: Duration = Duration::from_secs(1);
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -47,6 +58,8 @@ impl Default for SyncOptions {
             resume: Resume::SameScope,
             stop: StopRequest::new(),
             selection: SyncSelection::default(),
+            limits: SyncLimits::default(),
+            carried: Vec::new(),
         }
     }
 }
@@ -104,6 +117,14 @@ pub enum SyncError {
     /// The checkpoint of an interrupted sync cannot be resumed.
     #[error("{0}; delete the .in-progress file next to the output to start over")]
     Resume(String),
+    /// The sync reached one of its limits; it was stopped and its in-progress file removed.
+    #[error("the sync {}; it was stopped and its in-progress file {} removed, so nothing partial is left; {}", limit.what(), work.display(), limit.hint())]
+    Limit {
+        /// Which limit.
+        limit: SyncLimit,
+        /// The in-progress file, now removed.
+        work: PathBuf,
+    },
     /// A stop was requested; the sync stopped at a checkpoint and can be resumed.
     #[error(
         "the sync was stopped at a checkpoint; its progress is kept in {}",
@@ -119,15 +140,79 @@ pub enum SyncError {
 type Finished = (u64, Instance, Result<Reply, CallError>);
 
 /// Runs (or resumes) a full sync on the pool's instances into `store`, then writes the file.
-/// `requests` reports how many HTTP requests the plugin has made, for progress.
+/// `meter` reports the HTTP requests the plugin has made and the request budget, for progress.
+/// A sync that reaches one of `options.limits` fails with [`SyncError::Limit`] and its
+/// in-progress file is removed; any other failure keeps it for a resume.
 pub async fn run_sync(
-    mut pool: InstancePool,
+    pool: InstancePool,
     mut store: SyncStore,
     options: &SyncOptions,
     events: &dyn SyncEvents,
-    requests: &(dyn Fn() -> u64 + Sync),
+    meter: &(impl RequestMeter + ?Sized),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
+    let driven = drive(pool, &mut store, options, events, meter, started);
+    let driven = match options.limits.timeout {
+        // Dropping the drive at the deadline aborts the calls in flight and ends its borrow of
+        // the store, which is then discarded below.
+        Some(timeout) => {
+            tokio::time::timeout(timeout, driven)
+                .await
+                .unwrap_or(Err(SyncError::Limit {
+                    limit: SyncLimit::Timeout(timeout),
+                    work: PathBuf::new(),
+                }))
+        }
+        None => driven.await,
+    };
+    let driven = match driven {
+        Ok(driven) => driven,
+        Err(SyncError::Limit { limit, .. }) => {
+            let work = store.work_path().to_path_buf();
+            // What it had come to, for the operator: rows of this sync, size of the file.
+            let rows = store
+                .counts()
+                .map(|c| c.resources + c.entitlements + c.grants)
+                .unwrap_or_default();
+            let mib = store.size_bytes().unwrap_or_default() >> 20;
+            tracing::warn!(work = %work.display(), rows, mib, "the sync {}; removing its in-progress file", limit.what());
+            store.discard()?;
+            events.ended();
+            return Err(SyncError::Limit { limit, work });
+        }
+        Err(e) => return Err(e),
+    };
+    let counts = store.counts()?;
+    let path = store.finish()?;
+    events.ended();
+    Ok(SyncReport {
+        sync_id: driven.sync_id,
+        resumed: driven.resumed,
+        restarted: driven.restarted,
+        path,
+        counts,
+        expansion: driven.expansion,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// What a sync driven to its end leaves for the file to be written.
+struct Driven {
+    sync_id: String,
+    resumed: bool,
+    restarted: Option<String>,
+    expansion: ExpansionReport,
+}
+
+/// Runs the sync's steps and calls until its action stack is empty, and checkpoints the end.
+async fn drive(
+    mut pool: InstancePool,
+    store: &mut SyncStore,
+    options: &SyncOptions,
+    events: &dyn SyncEvents,
+    meter: &(impl RequestMeter + ?Sized),
+    started: Instant,
+) -> Result<Driven, SyncError> {
     let mut run = store.start_or_resume()?;
     let mut state = SyncState::from_token(&run.token, &options.scope);
     let set_aside = match (&state, &options.resume) {
@@ -154,9 +239,10 @@ pub async fn run_sync(
         tracing::info!(sync_id = %run.id, concurrency = pool.limit(), "starting a full sync");
     }
     let stored = store.counts()?;
+    let size_at_start = store.size_bytes()?;
     let plugin = pool.plugin().unwrap_or_default();
     let mut steps = Steps {
-        store: &mut store,
+        store,
         state: &mut state,
         plugin,
         types: Vec::new(),
@@ -166,6 +252,7 @@ pub async fn run_sync(
             entitlements: stored.entitlements,
             grants: stored.grants,
             requests: 0,
+            budget: None,
         },
         principals: HashMap::new(),
         selection: options.selection.clone(),
@@ -176,10 +263,19 @@ pub async fn run_sync(
     let mut next_id = 0u64;
     let mut last_checkpoint = Instant::now();
     loop {
+        // The timeout around the drive fires only where it awaits; a sync whose calls all come
+        // back at once may not, so the deadline is also checked here.
+        if let Some(timeout) = options.limits.timeout.filter(|&t| started.elapsed() >= t) {
+            calls.abort_all();
+            return Err(SyncError::Limit {
+                limit: SyncLimit::Timeout(timeout),
+                work: PathBuf::new(),
+            });
+        }
         if options.stop.is_requested() {
             // The calls in flight are dropped; their actions are checkpointed as still to do.
             calls.abort_all();
-            let token = token_with(steps.state, &in_flight);
+            let token = token_with(steps.state, &in_flight, &options.carried);
             steps.store.checkpoint(&token)?;
             events.checkpointed();
             events.ended();
@@ -224,21 +320,35 @@ pub async fn run_sync(
                 false
             } else {
                 steps.state.completed_actions_count += 1;
-                steps.run(action)?
+                let phase_done = steps.run(action)?;
+                check_limits(&steps, &options.limits, size_at_start)?;
+                phase_done
             };
             progressed = true;
             if phase_done {
                 steps
                     .store
-                    .checkpoint(&token_with(steps.state, &in_flight))?;
+                    .checkpoint(&token_with(steps.state, &in_flight, &options.carried))?;
                 events.checkpointed();
                 last_checkpoint = Instant::now();
             }
-            steps.seen.requests = requests();
+            steps.seen.requests = meter.requests();
+            steps.seen.budget = meter.budget();
             events.progress(phase_name(operation), &steps.seen);
         }
-        // Then wait for a call to finish.
-        let Some(finished) = calls.join_next().await else {
+        // Then wait for a call to finish, telling the progress meanwhile.
+        let next = tokio::select! {
+            next = calls.join_next() => next,
+            _ = tokio::time::sleep(PROGRESS_TICK), if !calls.is_empty() => {
+                steps.seen.requests = meter.requests();
+                steps.seen.budget = meter.budget();
+                if let Some(action) = in_flight.values().next() {
+                    events.progress(phase_name(action.operation), &steps.seen);
+                }
+                continue;
+            }
+        };
+        let Some(finished) = next else {
             if steps.state.actions.is_empty() {
                 break;
             }
@@ -265,39 +375,66 @@ pub async fn run_sync(
         };
         steps.state.completed_actions_count += 1;
         let phase_done = steps.apply(reply)?;
+        if let Err(e) = check_limits(&steps, &options.limits, size_at_start) {
+            calls.abort_all();
+            return Err(e);
+        }
         if phase_done || last_checkpoint.elapsed() >= options.checkpoint_interval {
             steps
                 .store
-                .checkpoint(&token_with(steps.state, &in_flight))?;
+                .checkpoint(&token_with(steps.state, &in_flight, &options.carried))?;
             events.checkpointed();
             last_checkpoint = Instant::now();
         }
-        steps.seen.requests = requests();
+        steps.seen.requests = meter.requests();
+        steps.seen.budget = meter.budget();
         events.progress(phase_name(action.operation), &steps.seen);
     }
     let expansion = std::mem::take(&mut steps.expansion);
-    store.checkpoint(&state.to_token())?;
-    let counts = store.counts()?;
-    let path = store.finish()?;
-    events.ended();
-    Ok(SyncReport {
+    steps
+        .store
+        .checkpoint(&token_with(steps.state, &BTreeMap::new(), &options.carried))?;
+    Ok(Driven {
         sync_id: run.id,
         resumed: run.resumed,
         restarted: set_aside,
-        path,
-        counts,
         expansion,
-        elapsed: started.elapsed(),
     })
 }
 
-/// The token to checkpoint: the state, with the actions of the calls in flight still to do.
-fn token_with(state: &SyncState, in_flight: &BTreeMap<u64, Action>) -> String {
-    if in_flight.is_empty() {
-        return state.to_token();
+/// Fails the sync once it has written more rows, or grown its file more, than its limits allow.
+fn check_limits(steps: &Steps, limits: &SyncLimits, size_at_start: u64) -> Result<(), SyncError> {
+    if limits.max_rows.is_none() && limits.max_bytes.is_none() {
+        return Ok(());
     }
+    let seen = &steps.seen;
+    let rows = seen.resources + seen.entitlements + seen.grants;
+    let added = match limits.max_bytes {
+        Some(_) => steps.store.size_bytes()?.saturating_sub(size_at_start),
+        None => 0,
+    };
+    match limits.exceeded(rows, added) {
+        Some(limit) => Err(SyncError::Limit {
+            limit,
+            work: PathBuf::new(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The token to checkpoint: the state, with the actions of the calls in flight still to do, and
+/// the carried state as it is now.
+fn token_with(
+    state: &SyncState,
+    in_flight: &BTreeMap<u64, Action>,
+    carried: &[Arc<dyn CarriedState>],
+) -> String {
     let mut pending = state.clone();
     pending.actions.extend(in_flight.values().cloned());
+    pending.carried = carried
+        .iter()
+        .map(|c| (c.key().to_string(), c.save()))
+        .collect();
     pending.to_token()
 }
 

@@ -1,6 +1,8 @@
 //! The sync engine's state: an explicit stack of actions with their page tokens, serialized as
 //! JSON into the sync run's `sync_token` at every checkpoint so a killed sync resumes where it was.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::scope::SyncScope;
@@ -88,6 +90,9 @@ pub struct SyncState {
     /// What the sync covers; only a run with the same scope resumes it.
     #[serde(default)]
     pub scope: SyncScope,
+    /// State its surroundings keep across runs, by key (see `carried.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub carried: BTreeMap<String, serde_json::Value>,
 }
 
 /// The token format version this engine writes (2: with the scope).
@@ -102,6 +107,7 @@ impl SyncState {
             needs_expansion: false,
             completed_actions_count: 0,
             scope,
+            carried: BTreeMap::new(),
         }
     }
 

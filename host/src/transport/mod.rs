@@ -20,7 +20,8 @@ pub use proxy::{ProxyError, ProxyServer, ProxySettings};
 pub struct NetworkSettings {
     /// The egress proxy; the default is none (direct).
     pub proxy: ProxySettings,
-    /// A PEM file of CA certificates trusted in addition to the built-in (Mozilla) roots.
+    /// A PEM file of CA certificates trusted in addition to the built-in (Mozilla) roots and the
+    /// system's.
     pub extra_roots: Option<PathBuf>,
 }
 
@@ -35,6 +36,22 @@ impl NetworkSettings {
                 .map(PathBuf::from),
         })
     }
+}
+
+/// Where Linux distributions keep the system's CA bundle (as openssl-probe looks for it).
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The system's CA bundle, read from its usual place. The native-roots loader reads
+/// `SSL_CERT_FILE` *instead of* the system store when it is set; this keeps the system's roots
+/// trusted beside the file's.
+pub fn system_roots_pem() -> Option<Vec<u8>> {
+    SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok())
 }
 
 /// Why the HTTP client could not be built.
@@ -89,6 +106,11 @@ pub fn client(
         }
         for root in roots {
             builder = builder.add_root_certificate(root);
+        }
+        if let Some(system) = system_roots_pem() {
+            for root in reqwest::Certificate::from_pem_bundle(&system).unwrap_or_default() {
+                builder = builder.add_root_certificate(root);
+            }
         }
     }
     builder

@@ -9,6 +9,7 @@ mod user;
 mod workspaces;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -128,13 +129,23 @@ async fn fallback() -> Response {
     ApiError::not_found("Resource not found").into_response()
 }
 
-/// Latency, 429 and 5xx injection, and the request log.
+/// The rolling-window limit, latency, 429 and 5xx injection, and the request log.
 async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let endpoint = match req.extensions().get::<MatchedPath>() {
         Some(m) => format!("{method} {}", m.as_str()),
         None => format!("{method} <unmatched>"),
+    };
+    // Counted on arrival, per credential (requests that fail to authenticate are not limited here).
+    let caller = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|h| Caller::from_header(&st, Some(h)));
+    let verdict = match caller {
+        Some(Ok(caller)) => Some(lock(&st.rolling).judge(&caller, &path, Instant::now())),
+        _ => None,
     };
     let (decision, latency) = {
         let mut f = lock(&st.faults);
@@ -144,7 +155,9 @@ async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Resp
         tokio::time::sleep(latency).await;
     }
     let refused = lock(&st.refused).contains(&endpoint);
-    let resp = match decision {
+    let over_limit = verdict.as_ref().is_some_and(|v| v.refused);
+    let mut resp = match decision {
+        _ if over_limit => rate_limited(),
         Decision::Pass if refused => {
             ApiError::forbidden("Your credentials lack one or more required privilege scopes.")
                 .into_response()
@@ -155,6 +168,11 @@ async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Resp
             ApiError::new(s, "Something went wrong (injected fault)").into_response()
         }
     };
+    for (name, value) in verdict.map(|v| v.headers).unwrap_or_default() {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, value);
+        }
+    }
     lock(&st.log).record(&method, &path, &endpoint, resp.status().as_u16());
     resp
 }

@@ -1,33 +1,22 @@
-//! `log.log`: the guest's log lines, attributed to the plugin and cut to a length.
+//! `log.log`: the guest's log lines, into the run's plugin log (cut, deduped, rate-capped; see
+//! `plugin_log`).
+
+use tracing::Level;
 
 use crate::runtime::bindings::latest::baton::connector::log;
+use crate::runtime::plugin_log::LogSource;
 use crate::runtime::state::TenantState;
-
-/// Longest log line a plugin may write; longer ones are cut.
-const MAX_LOG_LINE: usize = 8192;
 
 impl log::Host for TenantState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        let message = truncate(&message, MAX_LOG_LINE);
-        let plugin = self.plugin.as_str();
-        match level {
-            log::Level::Trace => tracing::trace!(plugin, "{message}"),
-            log::Level::Debug => tracing::debug!(plugin, "{message}"),
-            log::Level::Info => tracing::info!(plugin, "{message}"),
-            log::Level::Warn => tracing::warn!(plugin, "{message}"),
-            log::Level::Error => tracing::error!(plugin, "{message}"),
-        }
+        let level = match level {
+            log::Level::Trace => Level::TRACE,
+            log::Level::Debug => Level::DEBUG,
+            log::Level::Info => Level::INFO,
+            log::Level::Warn => Level::WARN,
+            log::Level::Error => Level::ERROR,
+        };
+        self.log.line(level, LogSource::Log, &message, 0);
         Ok(())
     }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
