@@ -472,7 +472,7 @@ requests-per-hour = 1000
         let limits = spec.limits.over(&LimitArgs::default());
         assert_eq!(limits.memory_limit_mib, 64);
         assert_eq!(limits.concurrency, 4);
-        assert_eq!(limits.requests_per_hour, 1000);
+        assert_eq!(limits.requests_per_hour, Some(1000));
         assert_eq!(
             limits.call_timeout_seconds,
             LimitArgs::default().call_timeout_seconds
