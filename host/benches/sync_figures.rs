@@ -65,6 +65,8 @@ fn sync_command(sim: &Simulator, out: &std::path::Path, extra: &[&str]) -> Comma
         .arg(out)
         .args(["--username", &creds.admin_email])
         .args(["--app-password", &creds.api_token])
+        // Speed without a budget; the budget-bound run is tests/tests/rate_budget.rs.
+        .args(["--requests-per-hour", "0"])
         .args(extra)
         .env_remove("BATON_LOG_LEVEL");
     cmd
@@ -277,6 +279,8 @@ async fn wasm_versus_native(runtime: &Runtime) {
             &creds.admin_email,
             "--app-password",
             &creds.api_token,
+            "--requests-per-hour",
+            "0",
             "-f",
             "unused.c1z",
         ];

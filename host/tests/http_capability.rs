@@ -13,7 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use connector_host::credentials::Credential;
-use connector_host::http::{HttpCapability, HttpError, HttpSettings, Method, OutboundRequest};
+use connector_host::http::{
+    BudgetSettings, CallDeadline, HttpCapability, HttpError, HttpSettings, Method, OutboundRequest,
+};
 use connector_host::secrets::Secret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -692,7 +694,7 @@ async fn the_guest_deadline_bounds_requests_and_backoff() {
     let err = http
         .send(
             get(base.join("/slow").unwrap().as_str()),
-            Some(Instant::now() + Duration::from_millis(300)),
+            Some(CallDeadline::after(Duration::from_millis(300))),
         )
         .await
         .unwrap_err();
@@ -715,7 +717,7 @@ async fn the_guest_deadline_bounds_requests_and_backoff() {
     let resp = http
         .send(
             get(base.join("/2.0/user").unwrap().as_str()),
-            Some(Instant::now() + Duration::from_secs(1)),
+            Some(CallDeadline::after(Duration::from_secs(1))),
         )
         .await
         .unwrap();
@@ -1011,32 +1013,38 @@ async fn debug_output_never_contains_secrets() {
 }
 
 #[tokio::test]
-async fn requests_are_paced_to_the_hourly_budget() {
+async fn a_full_window_holds_the_next_request_until_the_first_leaves_it() {
     let (base, script) = scripted(vec![status(200), status(200), status(200)]).await;
-    // 60 an hour: a burst of one, then one a minute.
+    // Two requests in any rolling second.
+    let window = Duration::from_millis(1000);
     let settings = HttpSettings {
-        requests_per_hour: Some(60),
+        budget: Some(BudgetSettings {
+            limit: 2,
+            window,
+            adopt_reported: false,
+        }),
         ..fast(&base)
     };
     let http = HttpCapability::new(settings, None).unwrap();
     let url = base.join("/2.0/user").unwrap();
+    let started = Instant::now();
+    for _ in 0..2 {
+        assert_eq!(
+            http.send(get(url.as_str()), None).await.unwrap().status,
+            200
+        );
+    }
+    // Within the budget: not slowed.
+    assert!(started.elapsed() < window / 2, "{:?}", started.elapsed());
+    // The third waits for the window, then goes, past a deadline the wait postpones.
+    let deadline = CallDeadline::after(Duration::from_millis(200));
     assert_eq!(
-        http.send(get(url.as_str()), None).await.unwrap().status,
+        http.send(get(url.as_str()), Some(deadline))
+            .await
+            .unwrap()
+            .status,
         200
     );
-    // The next token comes in a minute: past this call's budget, so nothing is sent.
-    let deadline = Instant::now() + Duration::from_millis(200);
-    let err = http
-        .send(get(url.as_str()), Some(deadline))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, HttpError::Timeout(m) if m.contains("--requests-per-hour")),
-        "{err:?}"
-    );
-    assert_eq!(
-        script.hits.load(Ordering::SeqCst),
-        1,
-        "the paced request was not sent"
-    );
+    assert!(started.elapsed() >= window, "{:?}", started.elapsed());
+    assert_eq!(script.hits.load(Ordering::SeqCst), 3);
 }

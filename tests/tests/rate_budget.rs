@@ -105,12 +105,13 @@ fn rate_limited(sim: &Simulator) -> u64 {
 fn report(label: &str, requests: u64, budget: u32, wall: Duration, unbounded: Duration) {
     let minimum = minimum_wall(requests, budget, WINDOW);
     eprintln!(
-        "{label}: {requests} requests, budget {budget} per {WINDOW:?}: wall {:.2}s, theoretical minimum floor((requests-1)/budget)*window = {:.2}s, ratio {:.3}; over the minimum {:.2}s, an unbounded run takes {:.2}s",
+        "{label}: {requests} requests, budget {budget} per {WINDOW:?}: wall {:.2}s, theoretical minimum floor((requests-1)/budget)*window = {:.2}s, ratio {:.3}; over the minimum {:.2}s, an unbounded run takes {:.2}s (ratio to minimum + unbounded run {:.3})",
         wall.as_secs_f64(),
         minimum.as_secs_f64(),
         wall.as_secs_f64() / minimum.as_secs_f64().max(f64::EPSILON),
         wall.saturating_sub(minimum).as_secs_f64(),
         unbounded.as_secs_f64(),
+        wall.as_secs_f64() / (minimum + unbounded).as_secs_f64(),
     );
 }
 
@@ -303,4 +304,63 @@ async fn a_service_that_counts_more_gets_429s_the_budget_lowers_and_no_work_is_l
         "the file differs from an unbounded run's"
     );
     eprintln!("{refused} requests refused; took {wall:?}");
+}
+
+#[tokio::test]
+async fn an_access_token_is_budgeted_to_the_limit_the_api_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sync_token = |sim: &Simulator, out: &Path, extra: Vec<String>| {
+        let base = sim.base_url();
+        let token = sim.credentials().access_token;
+        let out = out.to_str().unwrap().to_string();
+        async move {
+            let mut argv = vec![
+                "connector-host".to_string(),
+                "--base-url".into(),
+                base,
+                "--token".into(),
+                token,
+                "-f".into(),
+                out,
+            ];
+            argv.extend(extra);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let started = Instant::now();
+            let outcome = sync_argv(&argv).await.expect("sync");
+            (outcome.requests_total, started.elapsed())
+        }
+    };
+    let free = simulator(None);
+    let (requests, _) = sync_token(
+        &free,
+        &dir.path().join("free.c1z"),
+        vec!["--requests-per-hour".into(), "0".into()],
+    )
+    .await;
+    let clean = contents(&dir.path().join("free.c1z"));
+    // Users get almost nothing; the token's own limit is half its sync, and reported on
+    // /2.0/repositories responses, which come early enough in a sync.
+    let limit = u32::try_from(requests.div_ceil(2)).unwrap();
+    let sim = Simulator::start(SimulatorConfig {
+        rolling_limit: Some(RollingLimit {
+            access_token_requests: Some(limit),
+            ..RollingLimit::new(1, WINDOW)
+        }),
+        ..SimulatorConfig::new(Scale::Small)
+    })
+    .unwrap();
+    let out = dir.path().join("token.c1z");
+    // No --requests-per-hour: the default (1000) until the API says otherwise.
+    let window = vec![
+        "--rate-window-seconds".to_string(),
+        WINDOW.as_secs().to_string(),
+    ];
+    let (sent, wall) = sync_token(&sim, &out, window).await;
+    assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
+    assert_eq!(sent, requests);
+    assert!(contents(&out) == clean);
+    assert!(
+        wall >= minimum_wall(requests, limit, WINDOW),
+        "{requests} requests in {wall:?} under {limit} per {WINDOW:?}"
+    );
 }

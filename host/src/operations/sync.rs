@@ -90,7 +90,7 @@ pub async fn sync(
     tracing::info!(plugin = instance.plugin(), connector = %meta.display_name, version = %meta.version, "plugin loaded");
     // The file first: what earlier runs into it sent still counts, from the first request on.
     let work = c1z::store::in_progress_path(&request.output);
-    let had_work = work.exists();
+    let had_work = work.exists() || journal_path(&request.output).exists();
     let store = c1z::SyncStore::open(&request.output)?;
     let journal = match http.budget() {
         Some(budget) => Some(carry_budget(budget, &store, &request.output)?),
@@ -100,9 +100,15 @@ pub async fn sync(
         // Nothing was started: leave no working files behind a run that could not begin.
         drop(store);
         if !had_work {
-            for path in [Some(work.clone()), journal.clone().flatten()]
-                .into_iter()
-                .flatten()
+            let mut sqlite_journal = work.clone().into_os_string();
+            sqlite_journal.push("-journal");
+            for path in [
+                Some(work.clone()),
+                Some(sqlite_journal.into()),
+                journal.flatten(),
+            ]
+            .into_iter()
+            .flatten()
             {
                 let _ = std::fs::remove_file(path);
             }
@@ -133,9 +139,12 @@ pub async fn sync(
     let pool = instance_pool(settings, instance, &shared);
     let report = run_sync(pool, store, &options, events, &HttpMeter(http.clone())).await?;
     // The finished sync holds the record now.
-    if let (Some(budget), Some(Some(path))) = (http.budget(), &journal) {
-        budget.close_journal();
-        let _ = std::fs::remove_file(path);
+    if let Some(budget) = http.budget() {
+        if let Some(Some(path)) = &journal {
+            budget.close_journal();
+            let _ = std::fs::remove_file(path);
+        }
+        tracing::info!(budget = %budget.status(), "sync finished within the request budget");
     }
     let stats = http.stats();
     Ok(SyncOutcome {
