@@ -15,7 +15,7 @@ demo scale="small":
 
 # Benchmarks that print figures (BENCHMARKS.md): syncs at three scales with 30 ms latency,
 # start-up, instantiation, wasm versus native CPU, then .c1z writing; leaves a large demo file
-# for `just bench-explore`.
+# for `just bench-explore`; then 200 tenants served at once.
 bench:
     mkdir -p target
     NATIVE_BENCH_OUT={{justfile_directory()}}/target/bench-native.txt cargo bench --manifest-path guest/Cargo.toml -p bitbucket-connector --bench native_sync
@@ -23,6 +23,7 @@ bench:
     cargo bench -p c1z --bench write_grants
     cargo test -p connector-tests --test rate_budget -- --nocapture
     cargo run --release -- demo --scale large --output target/bench-large.c1z
+    cargo bench -p connector-tests --bench serve_tenants
 
 # Explorer page times on the large simulator (reuses target/bench-large.c1z from `just bench`).
 bench-explore:

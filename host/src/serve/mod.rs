@@ -114,6 +114,8 @@ pub(crate) struct Shared {
     stopping: watch::Sender<bool>,
     read_once: AtomicBool,
     syncing: AtomicUsize,
+    served: AtomicUsize,
+    invalid: AtomicUsize,
 }
 
 impl Shared {
@@ -123,6 +125,18 @@ impl Shared {
 
     fn is_ready(&self) -> bool {
         self.read_once.load(Ordering::SeqCst) && !self.is_stopping()
+    }
+
+    /// The figures as of now, the tenants' states included.
+    fn render_metrics(&self) -> String {
+        let syncing = self.syncing.load(Ordering::SeqCst);
+        let served = self.served.load(Ordering::SeqCst);
+        self.metrics.tenants(
+            served.saturating_sub(syncing),
+            syncing,
+            self.invalid.load(Ordering::SeqCst),
+        );
+        self.metrics.render()
     }
 
     fn health(&self) -> (StatusCode, String) {
@@ -184,6 +198,8 @@ impl Server {
             stopping,
             read_once: AtomicBool::new(false),
             syncing: AtomicUsize::new(0),
+            served: AtomicUsize::new(0),
+            invalid: AtomicUsize::new(0),
             options,
         });
         Ok(Server { shared, listener })
@@ -243,10 +259,8 @@ impl Server {
                 }
             }
             retired.retain(|t| !t.is_finished());
-            let syncing = shared.syncing.load(Ordering::SeqCst);
-            shared
-                .metrics
-                .tenants(served.len().saturating_sub(syncing), syncing, skipped.len());
+            shared.served.store(served.len(), Ordering::SeqCst);
+            shared.invalid.store(skipped.len(), Ordering::SeqCst);
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(shared.options.reload_every) => {}

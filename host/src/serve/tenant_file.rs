@@ -88,6 +88,20 @@ pub struct TenantLimits {
     pub retry_backoff_base_ms: Option<u64>,
     /// `--concurrency`.
     pub concurrency: Option<usize>,
+    /// `--rate-window-seconds`.
+    pub rate_window_seconds: Option<u64>,
+    /// `--sync-timeout-seconds`.
+    pub sync_timeout_seconds: Option<u64>,
+    /// `--max-sync-rows`.
+    pub max_sync_rows: Option<u64>,
+    /// `--max-sync-mib`.
+    pub max_sync_mib: Option<u64>,
+    /// `--max-log-line-bytes`.
+    pub max_log_line_bytes: Option<usize>,
+    /// `--log-lines-per-second`.
+    pub log_lines_per_second: Option<u32>,
+    /// `--log-burst-lines`.
+    pub log_burst_lines: Option<u32>,
 }
 
 impl TenantLimits {
@@ -102,6 +116,7 @@ impl TenantLimits {
         set(&mut l.memory_limit_mib, self.memory_mib);
         set(&mut l.max_response_mib, self.max_response_mib);
         set(&mut l.concurrency, self.concurrency);
+        set(&mut l.max_log_line_bytes, self.max_log_line_bytes);
         let set64 = |slot: &mut u64, v: Option<u64>| {
             if let Some(v) = v {
                 *slot = v;
@@ -112,6 +127,18 @@ impl TenantLimits {
         set64(&mut l.http_timeout_seconds, self.http_timeout_seconds);
         set64(&mut l.max_retry_wait_seconds, self.max_retry_wait_seconds);
         set64(&mut l.retry_backoff_base_ms, self.retry_backoff_base_ms);
+        set64(&mut l.rate_window_seconds, self.rate_window_seconds);
+        set64(&mut l.sync_timeout_seconds, self.sync_timeout_seconds);
+        set64(&mut l.max_sync_rows, self.max_sync_rows);
+        set64(&mut l.max_sync_mib, self.max_sync_mib);
+        for (slot, v) in [
+            (&mut l.log_lines_per_second, self.log_lines_per_second),
+            (&mut l.log_burst_lines, self.log_burst_lines),
+        ] {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        }
         if let Some(v) = self.requests_per_hour {
             l.requests_per_hour = Some(v);
         }
@@ -224,7 +251,7 @@ impl TenantSpec {
             }) => {
                 return Err(err(
                     Some("output.client_id"),
-                    "ConductorOne service mode is not available in this build yet; use `output = { dir = \"...\" }` for now".into(),
+                    "ConductorOne service mode is not available to `serve` tenants yet (run `connector-host --client-id ...` for such a tenant); use `output = { dir = \"...\" }`".into(),
                 ));
             }
             Some(RawOutput {
@@ -233,7 +260,7 @@ impl TenantSpec {
             }) => {
                 return Err(err(
                     Some("output.client_secret_file"),
-                    "goes with `client_id` (ConductorOne service mode), which this build does not include yet; use `output = { dir = \"...\" }`".into(),
+                    "goes with `client_id` (ConductorOne service mode), which `serve` tenants cannot use yet; use `output = { dir = \"...\" }`".into(),
                 ));
             }
             Some(RawOutput { dir: Some(dir), .. }) => Output::Dir(base.join(dir)),
