@@ -2,16 +2,19 @@
 //! loopback. A tenant's file equals what a one-shot sync writes; adding, changing and removing
 //! files takes effect live; a malformed file is reported by file and key and skipped; hostile
 //! tenants do not hold up the others; each tenant's credential and allow-list are its own;
+//! tenants in service mode each talk to their own ConductorOne with their own client;
 //! `/metrics` has the per-tenant series; SIGTERM ends the process with status 0.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bitbucket_simulator::{Scale, Simulator, SimulatorConfig};
+use bitbucket_simulator::{Scale, Simulator, SimulatorConfig, View};
 use connector_host::runtime::{PoolSettings, Runtime};
 use connector_host::serve::{ServeOptions, Server};
+use connector_tests::fake_c1::{ClientIdentity, FakeC1, FullSync, TaskSpec};
 use connector_tests::{contents, guests, shared_runtime, sync_argv};
 
 /// Options for a test server over `dir`: metrics on a free loopback port, quick reloads and
@@ -551,6 +554,155 @@ async fn recorder(upstream: String) -> Recorder {
         base_url: format!("http://{addr}"),
         seen,
     }
+}
+
+/// A tenant file whose syncs go to ConductorOne as `client` (its secret in a file).
+fn conductorone_tenant(sim: &Simulator, client: &ClientIdentity, secrets: &Path) -> String {
+    let secret = secrets.join(format!("{}.c1", client.name()));
+    std::fs::write(&secret, client.client_secret()).unwrap();
+    let token = secrets.join(format!("{}.bitbucket", client.name()));
+    std::fs::write(&token, sim.credentials().api_token).unwrap();
+    format!(
+        r#"plugin = "bitbucket"
+output = {{ client_id = "{client_id}", client_secret_file = "{secret}" }}
+[config]
+base-url = "{base}"
+username = "{user}"
+app-password = {{ file = "{token}" }}
+[limits]
+concurrency = 2
+retry-backoff-base-ms = 5
+"#,
+        client_id = client.client_id(),
+        secret = secret.display(),
+        base = sim.base_url(),
+        user = sim.credentials().admin_email,
+        token = token.display(),
+    )
+}
+
+/// The grant ids of a file's latest full sync.
+fn grant_ids(file: &Path) -> BTreeSet<String> {
+    let reader = c1z::C1zReader::open(file).expect("a .c1z");
+    let sync = reader.latest_full_sync().unwrap().expect("a full sync");
+    let grants = reader.grants(&sync.id, None, None, None).unwrap();
+    grants.into_iter().map(|g| g.id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conductorone_tenants_each_serve_their_own_client() {
+    let d = dirs();
+    // Two customers: each its own ConductorOne tenant, client and Bitbucket.
+    let (fake_a, fake_b) = (
+        FakeC1::start().await.expect("fake ConductorOne"),
+        FakeC1::start().await.expect("fake ConductorOne"),
+    );
+    let (sim_a, sim_b) = (simulator(11), simulator(12));
+    let (client_a, client_b) = (fake_a.new_client("acme"), fake_b.new_client("globex"));
+    let roots = d.secrets.join("roots.pem");
+    std::fs::write(&roots, format!("{}{}", fake_a.ca_pem(), fake_b.ca_pem())).unwrap();
+    let mut o = options(&d.tenants);
+    o.network.extra_roots = Some(roots);
+    d.write("acme", &conductorone_tenant(&sim_a, &client_a, &d.secrets));
+    d.write(
+        "globex",
+        &conductorone_tenant(&sim_b, &client_b, &d.secrets),
+    );
+    let task_a = fake_a.push_task(TaskSpec::full_sync(FullSync::default()));
+    let task_b = fake_b.push_task(TaskSpec::full_sync(FullSync::default()));
+    let server = Running::start(pooled(), o).await;
+
+    for (fake, task, sim, tenant) in [
+        (&fake_a, &task_a, &sim_a, "acme"),
+        (&fake_b, &task_b, &sim_b, "globex"),
+    ] {
+        let f = fake
+            .wait_finished(task, Duration::from_secs(120))
+            .await
+            .unwrap_or_else(|e| panic!("{tenant}: {e}\n{}", fake.summary()));
+        assert!(f.is_success(), "{tenant}: {f:?}");
+        let upload = d.out.join(format!("{tenant}-upload.c1z"));
+        fake.save_upload(task, &upload).expect("an upload");
+        let truth = sim.ground_truth(View::Admin).grants;
+        assert!(!truth.is_empty());
+        assert_eq!(
+            grant_ids(&upload),
+            truth,
+            "{tenant}'s upload is its own org"
+        );
+        assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+        assert!(
+            fake.auth_failures().is_empty(),
+            "{:?}",
+            fake.auth_failures()
+        );
+        let host_ids: Vec<String> = fake
+            .hellos()
+            .into_iter()
+            .map(|h| h.request.host_id)
+            .collect();
+        assert!(
+            !host_ids.is_empty() && host_ids.iter().all(|h| h.ends_with(&format!("/{tenant}"))),
+            "{host_ids:?}"
+        );
+    }
+    // Each ConductorOne saw only its own client.
+    for (fake, client) in [(&fake_a, &client_a), (&fake_b, &client_b)] {
+        let asked = fake.token_requests();
+        assert!(!asked.is_empty());
+        assert!(
+            asked
+                .iter()
+                .all(|t| t.client_id.as_deref() == Some(client.client_id())),
+            "{asked:?}"
+        );
+    }
+    until(
+        Duration::from_secs(10),
+        "the uploads in the metrics",
+        async || {
+            server
+                .value("connector_tenant_syncs_total{tenant=\"globex\"}")
+                .await
+                == 1.0
+        },
+    )
+    .await;
+    assert!(
+        server
+            .value("connector_tenant_bytes_written_total{tenant=\"acme\"}")
+            .await
+            > 0.0
+    );
+
+    // globex moves to a directory: it leaves service mode and syncs on its schedule.
+    d.bitbucket("globex", &sim_b, "");
+    until(
+        Duration::from_secs(120),
+        "globex's first file",
+        async || finished_syncs(&d.sync_file("globex")) == 1,
+    )
+    .await;
+    assert_eq!(
+        grant_ids(&d.sync_file("globex")),
+        sim_b.ground_truth(View::Admin).grants
+    );
+    let hellos = fake_b.hellos().len();
+    let later = fake_b.push_task(TaskSpec::full_sync(FullSync::default()));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        fake_b.finish_record(&later).is_none(),
+        "globex no longer takes tasks"
+    );
+    assert_eq!(fake_b.hellos().len(), hellos);
+    // acme still does.
+    let again = fake_a.push_task(TaskSpec::full_sync(FullSync::default()));
+    let f = fake_a
+        .wait_finished(&again, Duration::from_secs(120))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", fake_a.summary()));
+    assert!(f.is_success(), "{f:?}");
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

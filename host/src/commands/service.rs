@@ -58,6 +58,8 @@ pub async fn run(inv: &Invocation, args: &SyncArgs) -> anyhow::Result<()> {
         provisioning: args.run.provisioning.provisioning,
         network: NetworkSettings::from_env()?,
         health,
+        sync_permits: None,
+        observer: None,
     };
     let (trigger, shutdown) = Shutdown::new();
     trigger.on_signals();

@@ -53,6 +53,8 @@ pub struct SyncOutcome {
     pub requests_total: u64,
     /// The per-endpoint counters behind the table.
     pub stats: RequestStats,
+    /// Where the request budget stood at the end, when there is one.
+    pub budget: Option<BudgetStatus>,
 }
 
 /// Why a sync did not finish.
@@ -148,19 +150,22 @@ pub async fn sync(
         }
     };
     // The finished sync holds the record now.
-    if let Some(budget) = http.budget() {
+    let budget = http.budget().map(|budget| {
         if let Some(Some(path)) = &journal {
             budget.close_journal();
             let _ = std::fs::remove_file(path);
         }
-        tracing::info!(budget = %budget.status(), "sync finished within the request budget");
-    }
+        let status = budget.status();
+        tracing::info!(budget = %status, "sync finished within the request budget");
+        status
+    });
     let stats = http.stats();
     Ok(SyncOutcome {
         report,
         requests_table: stats.render_table(),
         requests_total: stats.total_requests(),
         stats,
+        budget,
     })
 }
 

@@ -160,7 +160,7 @@ impl Metrics {
         );
         registry.register(
             "connector_tenant_request_budget_remaining",
-            "Requests left of the tenant's requests-per-hour in the last hour (tenants with a budget)",
+            "Requests the tenant's rolling window still allowed when its last sync ended (tenants with a request budget)",
             m.budget_left.clone(),
         );
         registry.register(

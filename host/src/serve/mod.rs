@@ -1,6 +1,7 @@
 //! `serve`: many tenants' connectors in one process. Each `<tenant>.toml` of a directory is a
 //! tenant (`tenant_file`); each runs its own task on the one tokio runtime, syncing on its
-//! schedule (`schedule`) with its own settings, credential and HTTP capability, on components
+//! schedule (`schedule`), or in ConductorOne service mode with its own client
+//! (`service_tenant`), with its own settings, credential and HTTP capability, on components
 //! compiled once (`components`). The directory is read again every few seconds (`directory`),
 //! so adding, changing or removing a file takes effect without a restart. A replica of a
 //! StatefulSet serves its share of the tenants (`shard`). Prometheus figures and probes are
@@ -11,6 +12,7 @@ pub mod directory;
 mod endpoints;
 pub mod metrics;
 pub mod schedule;
+mod service_tenant;
 pub mod shard;
 pub mod status;
 mod tenant;
@@ -108,7 +110,7 @@ pub(crate) struct Shared {
     options: ServeOptions,
     components: Components,
     metrics: Metrics,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     /// Set at shutdown: running syncs stop at their next checkpoint.
     stop: crate::sync::StopRequest,
     stopping: watch::Sender<bool>,
@@ -191,7 +193,7 @@ impl Server {
         };
         let (stopping, _) = watch::channel(false);
         let shared = Arc::new(Shared {
-            permits: Semaphore::new(options.max_concurrent_syncs.max(1)),
+            permits: Arc::new(Semaphore::new(options.max_concurrent_syncs.max(1))),
             components: Components::new(runtime),
             metrics: Metrics::new(),
             stop: crate::sync::StopRequest::new(),

@@ -16,8 +16,8 @@ use super::tenant_file::TenantSpec;
 pub struct TenantStatus {
     /// The tenant's name.
     pub tenant: String,
-    /// `synced`, `never synced`, `in progress` (a sync runs, or waits to be resumed) or
-    /// `invalid`.
+    /// `synced`, `never synced`, `in progress` (a sync runs, or waits to be resumed),
+    /// `ConductorOne` (service mode: ConductorOne schedules it) or `invalid`.
     pub state: String,
     /// When its last sync finished (RFC 3339, UTC).
     pub last_sync: Option<String>,
@@ -55,31 +55,43 @@ pub fn tenant_statuses(
                 output: None,
                 problem: Some(problem),
             },
-            Ok(spec) => {
-                let file = spec.sync_file();
-                let last = last_finished(&file);
-                let next = spec.schedule.next_run(last, now);
-                let interrupted = c1z::store::in_progress_path(&file).exists();
-                let state = match (last, interrupted) {
-                    (_, true) => "in progress",
-                    (Some(_), false) => "synced",
-                    (None, false) => "never synced",
-                };
-                TenantStatus {
+            Ok(spec) => match spec.sync_file() {
+                // ConductorOne decides when it syncs; its files are uploaded, not kept here.
+                None => TenantStatus {
                     tenant: name.clone(),
-                    state: state.into(),
-                    last_sync: last.map(|t| humantime::format_rfc3339_seconds(t).to_string()),
-                    next_run: Some(if next <= now {
-                        "now".into()
-                    } else {
-                        humantime::format_rfc3339_seconds(next).to_string()
-                    }),
-                    schedule: Some(spec.schedule.describe()),
+                    state: "ConductorOne".into(),
+                    last_sync: None,
+                    next_run: None,
+                    schedule: Some("when ConductorOne asks".into()),
                     shard: shard_of(&name, shard.count),
-                    output: Some(file),
+                    output: None,
                     problem: None,
+                },
+                Some(file) => {
+                    let last = last_finished(&file);
+                    let next = spec.schedule.next_run(last, now);
+                    let interrupted = c1z::store::in_progress_path(&file).exists();
+                    let state = match (last, interrupted) {
+                        (_, true) => "in progress",
+                        (Some(_), false) => "synced",
+                        (None, false) => "never synced",
+                    };
+                    TenantStatus {
+                        tenant: name.clone(),
+                        state: state.into(),
+                        last_sync: last.map(|t| humantime::format_rfc3339_seconds(t).to_string()),
+                        next_run: Some(if next <= now {
+                            "now".into()
+                        } else {
+                            humantime::format_rfc3339_seconds(next).to_string()
+                        }),
+                        schedule: Some(spec.schedule.describe()),
+                        shard: shard_of(&name, shard.count),
+                        output: Some(file),
+                        problem: None,
+                    }
                 }
-            }
+            },
         };
         rows.push(row);
     }

@@ -3,7 +3,6 @@
 //! next run; after a failure, back off and try again. Changes to its file take effect between
 //! syncs. Every log line of the task carries the tenant's name.
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -14,7 +13,7 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use super::Shared;
-use super::tenant_file::TenantSpec;
+use super::tenant_file::{Output, TenantSpec};
 use crate::operations::{self, RunSettings, SyncOutcome, SyncRequest, SyncRunError};
 use crate::sync::{NoEvents, SyncError};
 
@@ -67,6 +66,8 @@ fn sync_changed(a: &TenantSpec, b: &TenantSpec) -> bool {
     a != *b
 }
 
+/// The tenant's life: on its schedule while its syncs go to a directory, in service mode while
+/// they go to ConductorOne; a file that changes from one to the other switches.
 async fn run(
     shared: Arc<Shared>,
     name: String,
@@ -75,13 +76,36 @@ async fn run(
     let Some(mut spec) = spec_rx.borrow_and_update().clone() else {
         return;
     };
+    loop {
+        let next = match spec.output {
+            Output::Dir(_) => scheduled(&shared, &name, spec, &mut spec_rx).await,
+            Output::ConductorOne(_) => {
+                super::service_tenant::run(&shared, &name, spec, &mut spec_rx).await
+            }
+        };
+        match next {
+            Some(changed) => spec = changed,
+            None => return,
+        }
+    }
+}
+
+/// Syncs on the tenant's schedule into its directory, until it is removed or the server stops
+/// (`None`) or its file sends its syncs elsewhere (the new version).
+async fn scheduled(
+    shared: &Arc<Shared>,
+    name: &str,
+    mut spec: Arc<TenantSpec>,
+    spec_rx: &mut watch::Receiver<Option<Arc<TenantSpec>>>,
+) -> Option<Arc<TenantSpec>> {
+    let Some(mut file) = spec.sync_file() else {
+        return Some(spec);
+    };
     let mut stopping = shared.stopping.subscribe();
-    let mut last = read_last_finished(&spec.sync_file()).await;
+    let mut last = read_last_finished(&file).await;
     let mut failures: u32 = 0;
     let mut retry_at: Option<SystemTime> = None;
     let mut force = false;
-    // Requests of recent syncs, for the hourly budget left.
-    let mut recent: VecDeque<(Instant, u64)> = VecDeque::new();
     match last {
         Some(t) => {
             tracing::info!(last_sync = %humantime::format_rfc3339_seconds(t), "found the last finished sync")
@@ -95,7 +119,7 @@ async fn run(
         } else {
             retry_at.unwrap_or_else(|| spec.schedule.next_run(last, now))
         };
-        shared.metrics.next_run(&name, due);
+        shared.metrics.next_run(name, due);
         let wait = due.duration_since(now).unwrap_or_default();
         enum Woken {
             Stopping,
@@ -113,13 +137,19 @@ async fn run(
         match woken {
             Woken::Stopping => break,
             Woken::Changed(None) => {
-                shared.metrics.forget(&name);
+                shared.metrics.forget(name);
                 tracing::info!("tenant removed");
-                return;
+                return None;
             }
             Woken::Changed(Some(new)) => {
-                if new.sync_file() != spec.sync_file() {
-                    last = read_last_finished(&new.sync_file()).await;
+                let Some(new_file) = new.sync_file() else {
+                    tracing::info!("the tenant's syncs go to ConductorOne now");
+                    shared.metrics.forget(name);
+                    return Some(new);
+                };
+                if new_file != file {
+                    last = read_last_finished(&new_file).await;
+                    file = new_file;
                 }
                 // A new configuration syncs at once; a new schedule only moves the next run.
                 force = sync_changed(&spec, &new);
@@ -138,7 +168,7 @@ async fn run(
         let Some(_permit) = permit else { break };
         force = false;
         if failures > 0 {
-            shared.metrics.retrying(&name);
+            shared.metrics.retrying(name);
         }
         shared.syncing.fetch_add(1, Ordering::SeqCst);
         let started = Instant::now();
@@ -160,24 +190,11 @@ async fn run(
                 failures = 0;
                 retry_at = None;
                 let bytes = std::fs::metadata(&outcome.report.path).map_or(0, |m| m.len());
-                shared.metrics.sync_finished(&name, finished, took, bytes);
-                shared.metrics.requests(&name, &outcome.stats);
-                let per_hour = match spec.limits.over(&shared.options.limits).requests_per_hour {
-                    Some(n) => n,
-                    None => crate::operations::settings::DEFAULT_REQUESTS_PER_WINDOW,
-                };
-                if per_hour > 0 {
-                    recent.push_back((Instant::now(), outcome.requests_total));
-                    while recent
-                        .front()
-                        .is_some_and(|(t, _)| t.elapsed() > Duration::from_secs(3600))
-                    {
-                        recent.pop_front();
-                    }
-                    let used: u64 = recent.iter().map(|(_, n)| n).sum();
-                    shared
-                        .metrics
-                        .budget_left(&name, u64::from(per_hour).saturating_sub(used));
+                shared.metrics.sync_finished(name, finished, took, bytes);
+                shared.metrics.requests(name, &outcome.stats);
+                // What the tenant's rolling window still allows, as the sync's budget saw it.
+                if let Some(budget) = &outcome.budget {
+                    shared.metrics.budget_left(name, u64::from(budget.left));
                 }
                 let c = &outcome.report.counts;
                 tracing::info!(
@@ -208,7 +225,7 @@ async fn run(
                     spec.schedule.period(now),
                 );
                 retry_at = Some(now + backoff);
-                shared.metrics.sync_failed(&name, took, failures);
+                shared.metrics.sync_failed(name, took, failures);
                 tracing::error!(
                     failures,
                     retry_in_seconds = backoff.as_secs_f64(),
@@ -217,6 +234,7 @@ async fn run(
             }
         }
     }
+    None
 }
 
 /// A sync's task, aborted if the tenant's task is (a shutdown past its grace period).
@@ -236,7 +254,7 @@ impl<T> Drop for AbortOnDrop<T> {
 
 /// The wait after the `failures`th failure in a row: `base` doubling, at most `cap` (the
 /// tenant's period, so it retries at least as often as it would sync) and an hour.
-fn backoff(failures: u32, base: Duration, cap: Duration) -> Duration {
+pub(super) fn backoff(failures: u32, base: Duration, cap: Duration) -> Duration {
     let doubled = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
     doubled
         .min(cap)
@@ -266,7 +284,11 @@ async fn sync_once(shared: Arc<Shared>, spec: Arc<TenantSpec>) -> Result<SyncOut
         true,
     )
     .map_err(|e| failed(super::settings_error(&spec, &e.to_string()).to_string()))?;
-    let file = spec.sync_file();
+    let Some(file) = spec.sync_file() else {
+        return Err(failed(
+            "the tenant's syncs go to ConductorOne, which starts them".into(),
+        ));
+    };
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
             failed(format!(

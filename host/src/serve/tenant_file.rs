@@ -42,8 +42,45 @@ pub enum PluginRef {
 /// Where a tenant's syncs go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// `sync.c1z` in this directory.
+    /// `sync.c1z` in this directory, on the tenant's schedule.
     Dir(PathBuf),
+    /// To ConductorOne, in service mode with the tenant's own client: ConductorOne says when to
+    /// sync, grant and revoke.
+    ConductorOne(ConductorOneOutput),
+}
+
+/// A tenant's ConductorOne client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConductorOneOutput {
+    /// `output.client_id`.
+    pub client_id: String,
+    /// Where `output.client_secret_file` (or `client_secret = { file | env }`) says the secret is.
+    pub client_secret: SecretSource,
+    /// `output.c1_api_host`: where to connect instead of the client id's tenant host.
+    pub api_host: Option<String>,
+    /// `output.provisioning`: whether grant and revoke tasks may change access.
+    pub provisioning: bool,
+}
+
+/// Where a secret of the tenant file is read from, when it is needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// A file (a mounted Secret).
+    File(PathBuf),
+    /// An environment variable of the server.
+    Env(String),
+}
+
+impl SecretSource {
+    /// Reads the secret now.
+    pub fn read(&self) -> Result<Secret, String> {
+        match self {
+            SecretSource::File(path) => std::fs::read_to_string(path)
+                .map(|text| Secret::new(text.trim_end_matches(['\n', '\r']).to_string()))
+                .map_err(|e| format!("could not read {}: {e}", path.display())),
+            SecretSource::Env(var) => read_env(var).map(Secret::new),
+        }
+    }
 }
 
 /// One tenant, as its file describes it.
@@ -166,6 +203,8 @@ struct RawOutput {
     client_id: Option<String>,
     client_secret_file: Option<PathBuf>,
     client_secret: Option<toml::Value>,
+    c1_api_host: Option<String>,
+    provisioning: Option<bool>,
 }
 
 /// The interval of a tenant file that names neither `interval` nor `schedule`.
@@ -230,48 +269,18 @@ impl TenantSpec {
             (None, None) => Schedule::every(DEFAULT_INTERVAL)
                 .map_err(|e: ScheduleError| err(None, e.to_string()))?,
         };
-        let output = match raw.output {
-            None => {
+        let output = output(raw.output, base).map_err(|(key, m)| err(Some(key), m))?;
+        if matches!(output, Output::ConductorOne(_)) {
+            if let Some(key) = [("interval", &raw.interval), ("schedule", &raw.schedule)]
+                .into_iter()
+                .find_map(|(key, v)| v.as_ref().map(|_| key))
+            {
                 return Err(err(
-                    Some("output"),
-                    "missing: say where the syncs go, for example `output = { dir = \"/var/lib/connector/acme\" }`".into(),
+                    Some(key),
+                    "ConductorOne says when a tenant with a `client_id` output syncs; remove the key".into(),
                 ));
             }
-            Some(RawOutput {
-                client_secret: Some(_),
-                ..
-            }) => {
-                return Err(err(
-                    Some("output.client_secret"),
-                    "a secret is not written in a tenant file: give `client_secret_file = \"/run/secrets/...\"` instead".into(),
-                ));
-            }
-            Some(RawOutput {
-                client_id: Some(_), ..
-            }) => {
-                return Err(err(
-                    Some("output.client_id"),
-                    "ConductorOne service mode is not available to `serve` tenants yet (run `connector-host --client-id ...` for such a tenant); use `output = { dir = \"...\" }`".into(),
-                ));
-            }
-            Some(RawOutput {
-                client_secret_file: Some(_),
-                ..
-            }) => {
-                return Err(err(
-                    Some("output.client_secret_file"),
-                    "goes with `client_id` (ConductorOne service mode), which `serve` tenants cannot use yet; use `output = { dir = \"...\" }`".into(),
-                ));
-            }
-            Some(RawOutput { dir: Some(dir), .. }) => Output::Dir(base.join(dir)),
-            Some(RawOutput { dir: None, .. }) => {
-                return Err(err(
-                    Some("output"),
-                    "give `dir`, for example `output = { dir = \"/var/lib/connector/acme\" }`"
-                        .into(),
-                ));
-            }
-        };
+        }
         if raw.limits.concurrency == Some(0) {
             return Err(err(Some("limits.concurrency"), "must be at least 1".into()));
         }
@@ -289,10 +298,12 @@ impl TenantSpec {
         })
     }
 
-    /// The `.c1z` file its syncs write.
-    pub fn sync_file(&self) -> PathBuf {
+    /// The `.c1z` file its syncs write; `None` for a tenant whose syncs go to ConductorOne
+    /// (each to a temporary file, uploaded).
+    pub fn sync_file(&self) -> Option<PathBuf> {
         match &self.output {
-            Output::Dir(dir) => dir.join(SYNC_FILE),
+            Output::Dir(dir) => Some(dir.join(SYNC_FILE)),
+            Output::ConductorOne(_) => None,
         }
     }
 
@@ -350,6 +361,95 @@ impl TenantSpec {
         }
         Ok(given)
     }
+}
+
+/// The `output` table: a directory, or a ConductorOne client; on error the key and why.
+fn output(raw: Option<RawOutput>, base: &Path) -> Result<Output, (&'static str, String)> {
+    let Some(raw) = raw else {
+        return Err((
+            "output",
+            "missing: say where the syncs go, for example `output = { dir = \"/var/lib/connector/acme\" }` or `output = { client_id = \"...\", client_secret_file = \"/run/secrets/...\" }`".into(),
+        ));
+    };
+    let Some(client_id) = raw.client_id else {
+        let service_only = [
+            (
+                "output.client_secret_file",
+                raw.client_secret_file.is_some(),
+            ),
+            ("output.client_secret", raw.client_secret.is_some()),
+            ("output.c1_api_host", raw.c1_api_host.is_some()),
+            ("output.provisioning", raw.provisioning.is_some()),
+        ];
+        if let Some((key, _)) = service_only.into_iter().find(|(_, given)| *given) {
+            return Err((
+                key,
+                "goes with `client_id` (ConductorOne service mode); give `client_id` too, or only `dir`".into(),
+            ));
+        }
+        return match raw.dir {
+            Some(dir) => Ok(Output::Dir(base.join(dir))),
+            None => Err((
+                "output",
+                "give `dir`, for example `output = { dir = \"/var/lib/connector/acme\" }`, or a ConductorOne `client_id`".into(),
+            )),
+        };
+    };
+    if raw.dir.is_some() {
+        return Err((
+            "output.dir",
+            "a tenant's syncs go either to a directory or to ConductorOne (`client_id`), not both"
+                .into(),
+        ));
+    }
+    if client_id.trim().is_empty() {
+        return Err((
+            "output.client_id",
+            "is empty; give the ConductorOne client id".into(),
+        ));
+    }
+    let client_secret = match (raw.client_secret_file, raw.client_secret) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "output.client_secret",
+                "give either `client_secret_file` or `client_secret`, not both".into(),
+            ));
+        }
+        (Some(path), None) => SecretSource::File(base.join(path)),
+        (None, Some(toml::Value::Table(t))) => {
+            match reference(&t).map_err(|m| ("output.client_secret", m))? {
+                Reference::File(p) => SecretSource::File(base.join(p)),
+                Reference::Env(var) => SecretSource::Env(var.to_string()),
+            }
+        }
+        (None, Some(_)) => {
+            return Err((
+                "output.client_secret",
+                "a secret is not written in a tenant file: give `client_secret_file = \"/run/secrets/...\"` or `client_secret = { env = \"VARIABLE\" }`".into(),
+            ));
+        }
+        (None, None) => {
+            return Err((
+                "output.client_id",
+                "goes with the client's secret: add `client_secret_file = \"/run/secrets/...\"` (or `client_secret = { env = \"VARIABLE\" }`)".into(),
+            ));
+        }
+    };
+    let api_host = raw
+        .c1_api_host
+        .map(|h| {
+            h.trim()
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .filter(|h| !h.is_empty());
+    Ok(Output::ConductorOne(ConductorOneOutput {
+        client_id: client_id.trim().to_string(),
+        client_secret,
+        api_host,
+        provisioning: raw.provisioning.unwrap_or(false),
+    }))
 }
 
 /// A value given by reference.
@@ -466,7 +566,7 @@ requests-per-hour = 1000
         assert_eq!(spec.name, "acme");
         assert_eq!(spec.plugin, PluginRef::Embedded);
         assert_eq!(
-            spec.sync_file(),
+            spec.sync_file().unwrap(),
             Path::new("/var/lib/connector/acme/sync.c1z")
         );
         let limits = spec.limits.over(&LimitArgs::default());
@@ -513,9 +613,30 @@ requests-per-hour = 1000
             (
                 GOOD.replace(
                     "output = { dir = \"/var/lib/connector/acme\" }",
-                    "output = { client_id = \"x\", client_secret_file = \"/s\" }",
+                    "output = { client_id = \"x\", client_secret = \"inline\" }",
+                ),
+                "output.client_secret",
+            ),
+            (
+                GOOD.replace(
+                    "output = { dir = \"/var/lib/connector/acme\" }",
+                    "output = { client_id = \"x\" }",
                 ),
                 "output.client_id",
+            ),
+            (
+                GOOD.replace(
+                    "output = { dir = \"/var/lib/connector/acme\" }",
+                    "output = { dir = \"/d\", client_secret_file = \"/s\" }",
+                ),
+                "output.client_secret_file",
+            ),
+            (
+                GOOD.replace(
+                    "output = { dir = \"/var/lib/connector/acme\" }",
+                    "output = { client_id = \"x\", client_secret_file = \"/s\" }",
+                ),
+                "interval",
             ),
         ];
         for (text, key) in cases {
@@ -532,6 +653,34 @@ requests-per-hour = 1000
     }
 
     #[test]
+    fn a_conductorone_output_names_its_client_and_where_the_secret_is() {
+        let text = GOOD.replace("interval = \"6h\"\n", "").replace(
+            "output = { dir = \"/var/lib/connector/acme\" }",
+            "output = { client_id = \"svc@acme.conductor.one/pcc\", client_secret_file = \"secrets/c1\", c1_api_host = \"https://acme.conductor.one/\", provisioning = true }",
+        );
+        let spec = parse(&text).unwrap();
+        assert_eq!(spec.sync_file(), None);
+        assert_eq!(
+            spec.output,
+            Output::ConductorOne(ConductorOneOutput {
+                client_id: "svc@acme.conductor.one/pcc".into(),
+                client_secret: SecretSource::File("/etc/tenants/secrets/c1".into()),
+                api_host: Some("acme.conductor.one".into()),
+                provisioning: true,
+            })
+        );
+        let by_env = parse(&text.replace(
+            "client_secret_file = \"secrets/c1\"",
+            "client_secret = { env = \"ACME_C1_SECRET\" }",
+        ))
+        .unwrap();
+        let Output::ConductorOne(c1) = by_env.output else {
+            panic!("a ConductorOne output");
+        };
+        assert_eq!(c1.client_secret, SecretSource::Env("ACME_C1_SECRET".into()));
+    }
+
+    #[test]
     fn names_must_be_safe() {
         assert!(valid_name("acme-corp_2.eu"));
         for bad in ["", ".hidden", "..data", "a b", "a/b", "-x"] {
@@ -543,7 +692,7 @@ requests-per-hour = 1000
     fn relative_paths_are_from_the_file() {
         let spec = parse(&GOOD.replace("/var/lib/connector/acme", "out/acme")).unwrap();
         assert_eq!(
-            spec.sync_file(),
+            spec.sync_file().unwrap(),
             Path::new("/etc/tenants/out/acme/sync.c1z")
         );
     }

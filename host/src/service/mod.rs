@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use tonic::Code;
 
-use crate::operations::RunSettings;
 use crate::operations::capabilities::{self, CapabilitiesError};
+use crate::operations::{RunSettings, SyncOutcome};
 use crate::transport::{self, NetworkSettings};
 use client::{C1Client, RpcError};
 use health::{Health, HealthError};
@@ -56,6 +56,33 @@ pub struct ServiceSettings {
     pub network: NetworkSettings,
     /// Where to serve health checks, if at all.
     pub health: Option<SocketAddr>,
+    /// Permits a sync task waits for, shared with other tenants (`serve`); `None`: none.
+    pub sync_permits: Option<Arc<tokio::sync::Semaphore>>,
+    /// Told how each sync task goes (`serve`'s per-tenant figures); `None`: nobody.
+    pub observer: Option<Arc<dyn SyncObserver>>,
+}
+
+/// How a sync task ended, for a [`SyncObserver`].
+pub enum SyncEnd<'a> {
+    /// It finished and its file was uploaded.
+    Uploaded {
+        /// What the sync did.
+        outcome: &'a SyncOutcome,
+        /// Bytes uploaded.
+        bytes: u64,
+    },
+    /// The sync or its upload failed.
+    Failed,
+    /// It was cancelled, or abandoned because the connector stops.
+    Abandoned,
+}
+
+/// Told when each sync task starts and how it ends.
+pub trait SyncObserver: Send + Sync {
+    /// A sync task starts.
+    fn started(&self);
+    /// The task started last ended, after `took`.
+    fn ended(&self, end: SyncEnd<'_>, took: Duration);
 }
 
 /// Why service mode stopped with an error.

@@ -13,7 +13,7 @@ use super::heartbeat::{self, Stop};
 use super::pb::baton_service_finish_task_request::{Error as FinishError, FinalState, Success};
 use super::pb::{self, TaskType};
 use super::upload::{UploadError, upload_file};
-use super::{ServiceError, ServiceSettings, Shutdown, hello};
+use super::{ServiceError, ServiceSettings, Shutdown, SyncEnd, SyncObserver, hello};
 use crate::operations::{self, ProvisionError, SyncRequest, SyncRunError};
 use crate::runtime::CallError;
 use crate::runtime::ErrorKind;
@@ -360,9 +360,17 @@ async fn full_sync(
     let path = dir.path().join("sync.c1z");
     let mut request = SyncRequest::into_file(&path);
     request.selection = selection;
+    let _permit = match &settings.sync_permits {
+        Some(permits) => permits.clone().acquire_owned().await.ok(),
+        None => None,
+    };
+    let mut watched = Watched::start(settings.observer.as_deref());
     let outcome = match operations::sync(&settings.run, request, &NoEvents).await {
         Ok(outcome) => outcome,
-        Err(e) => return sync_failure(e),
+        Err(e) => {
+            watched.end(SyncEnd::Failed);
+            return sync_failure(e);
+        }
     };
     let c = &outcome.report.counts;
     tracing::info!(
@@ -382,13 +390,52 @@ async fn full_sync(
                 attempts = uploaded.attempts,
                 "uploaded"
             );
+            watched.end(SyncEnd::Uploaded {
+                outcome: &outcome,
+                bytes: uploaded.bytes,
+            });
             Outcome::Success(None)
         }
-        Err(UploadError::Failed { last, .. }) if last.is_auth_failure() => Outcome::Fatal(last),
+        Err(UploadError::Failed { last, .. }) if last.is_auth_failure() => {
+            watched.end(SyncEnd::Failed);
+            Outcome::Fatal(last)
+        }
         Err(e) => {
+            watched.end(SyncEnd::Failed);
             let code = e.rpc().map_or(Code::Internal, RpcError::code);
             Outcome::failure(code, e.to_string(), false)
         }
+    }
+}
+
+/// A sync task as its observer sees it: started once, ended once (abandoned when dropped
+/// before it ended, as a stopped task's work is).
+struct Watched<'a> {
+    observer: Option<&'a dyn SyncObserver>,
+    started: std::time::Instant,
+}
+
+impl<'a> Watched<'a> {
+    fn start(observer: Option<&'a dyn SyncObserver>) -> Watched<'a> {
+        if let Some(o) = observer {
+            o.started();
+        }
+        Watched {
+            observer,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn end(&mut self, end: SyncEnd<'_>) {
+        if let Some(o) = self.observer.take() {
+            o.ended(end, self.started.elapsed());
+        }
+    }
+}
+
+impl Drop for Watched<'_> {
+    fn drop(&mut self) {
+        self.end(SyncEnd::Abandoned);
     }
 }
 
