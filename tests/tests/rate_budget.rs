@@ -330,7 +330,9 @@ async fn an_access_token_is_budgeted_to_the_limit_the_api_reports() {
             (outcome.requests_total, started.elapsed())
         }
     };
-    let free = simulator(None);
+    // A token sees one workspace; at medium scale its repository pages, which report the
+    // limit, come long before half its requests have gone.
+    let free = Simulator::start(SimulatorConfig::new(Scale::Medium)).unwrap();
     let (requests, _) = sync_token(
         &free,
         &dir.path().join("free.c1z"),
@@ -338,15 +340,16 @@ async fn an_access_token_is_budgeted_to_the_limit_the_api_reports() {
     )
     .await;
     let clean = contents(&dir.path().join("free.c1z"));
-    // Users get almost nothing; the token's own limit is half its sync, and reported on
-    // /2.0/repositories responses, which come early enough in a sync.
+    // Users get almost nothing; the token's own limit, half its sync, is reported on
+    // /2.0/repositories responses. (A real token's limit is never below the default, 1,000 + 10
+    // a seat above 100, so the default cannot overspend it before it is learned.)
     let limit = u32::try_from(requests.div_ceil(2)).unwrap();
     let sim = Simulator::start(SimulatorConfig {
         rolling_limit: Some(RollingLimit {
             access_token_requests: Some(limit),
             ..RollingLimit::new(1, WINDOW)
         }),
-        ..SimulatorConfig::new(Scale::Small)
+        ..SimulatorConfig::new(Scale::Medium)
     })
     .unwrap();
     let out = dir.path().join("token.c1z");
