@@ -21,7 +21,7 @@ bench:
     NATIVE_BENCH_OUT={{justfile_directory()}}/target/bench-native.txt cargo bench --manifest-path guest/Cargo.toml -p bitbucket-connector --bench native_sync
     NATIVE_BENCH_OUT={{justfile_directory()}}/target/bench-native.txt cargo bench -p connector-host --bench sync_figures
     cargo bench -p c1z --bench write_grants
-    cargo test -p connector-tests --test rate_budget -- --nocapture
+    RATE_BENCH_WINDOW_SECONDS=20 cargo test -p connector-tests --test rate_budget -- --nocapture
     cargo run --release -- demo --scale large --output target/bench-large.c1z
     cargo bench -p connector-tests --bench serve_tenants
 
