@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use bitbucket_simulator::{Scale, Simulator, SimulatorConfig, View, truth};
+use connector_host::serve::tenant_file::TenantSpec;
 use connector_tests::fake_c1::{FakeC1, FullSync, TaskSpec};
 use connector_tests::host_process::{self, HostProcess};
 use serde_yaml::Value;
@@ -24,13 +25,17 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Every document of every file in deploy/kubernetes, by kind.
-fn manifests() -> BTreeMap<String, Value> {
+/// The documents of the files in deploy/kubernetes whose names `pick` accepts, by kind.
+fn manifests_where(pick: impl Fn(&str) -> bool) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     let dir = repo().join("deploy/kubernetes");
     for entry in std::fs::read_dir(&dir).expect("deploy/kubernetes") {
         let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") || !pick(name) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
@@ -42,6 +47,12 @@ fn manifests() -> BTreeMap<String, Value> {
         }
     }
     out
+}
+
+/// The service-mode manifests (a Secret and a Deployment), by kind; the `serve-*` files are
+/// the multi-tenant server's.
+fn manifests() -> BTreeMap<String, Value> {
+    manifests_where(|name| !name.starts_with("serve-"))
 }
 
 fn s<'a>(v: &'a Value, what: &str) -> &'a str {
@@ -289,6 +300,72 @@ fn is_root() -> bool {
         .find_map(|l| l.strip_prefix("Uid:"))
         .and_then(|l| l.split_whitespace().nth(1).map(|euid| euid == "0"))
         .unwrap_or(false)
+}
+
+#[test]
+fn the_serve_manifests_shard_as_documented_and_their_tenant_files_parse() {
+    let m = manifests_where(|name| name.starts_with("serve-"));
+    let set = &m["StatefulSet"];
+    let replicas = set["spec"]["replicas"].as_u64().expect("replicas");
+    let pod = &set["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let env = env_of(container);
+    let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    assert_eq!(
+        var("BATON_SHARD_COUNT"),
+        Some(replicas.to_string().as_str())
+    );
+    assert_eq!(
+        m["Service"]["spec"]["clusterIP"].as_str(),
+        Some("None"),
+        "a headless Service gives each replica its stable name"
+    );
+    assert_eq!(
+        s(&set["spec"]["serviceName"], "serviceName"),
+        s(&m["Service"]["metadata"]["name"], "name")
+    );
+    // Every tenant file of the ConfigMap parses, and every secret it names is a key of the
+    // mounted Secret.
+    let mount = |volume: &str| {
+        container["volumeMounts"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"].as_str() == Some(volume))
+            .map(|v| s(&v["mountPath"], "mountPath").to_string())
+            .unwrap_or_else(|| panic!("no mount of {volume}"))
+    };
+    let tenants_dir = mount("tenants");
+    assert_eq!(var("BATON_TENANTS_DIR"), Some(tenants_dir.as_str()));
+    let secrets_dir = mount("tenant-secrets");
+    let secret_keys: Vec<&str> = m["Secret"]["stringData"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| s(k, "key"))
+        .collect();
+    let files = m["ConfigMap"]["data"].as_mapping().expect("tenant files");
+    assert!(files.len() >= 2);
+    let mut service_mode = 0;
+    for (name, text) in files {
+        let path = Path::new(&tenants_dir).join(s(name, "file name"));
+        let spec =
+            TenantSpec::parse(&path, s(text, "tenant file")).unwrap_or_else(|e| panic!("{e}"));
+        if spec.sync_file().is_none() {
+            service_mode += 1;
+        }
+        let prefix = format!("\"{secrets_dir}/");
+        let mut rest = s(text, "tenant file");
+        while let Some(at) = rest.find(&prefix) {
+            rest = &rest[at + prefix.len()..];
+            let key = rest.split('"').next().unwrap();
+            assert!(
+                secret_keys.contains(&key),
+                "{name:?} names {key}, not in the Secret"
+            );
+        }
+    }
+    assert_eq!(service_mode, 1, "the example ConductorOne tenant");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
