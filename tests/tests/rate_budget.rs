@@ -59,12 +59,12 @@ async fn sync(
 ) -> (bool, u64, Duration) {
     let out = out.to_str().expect("utf-8 path");
     let budget = budget.map_or("0".to_string(), |b| b.to_string());
-    let window = window().as_secs().to_string();
+    let seconds = window().as_secs().to_string();
     let extra = [
         "--requests-per-hour",
         &budget,
         "--rate-window-seconds",
-        &window,
+        &seconds,
     ];
     let started = Instant::now();
     let outcome = sync_argv(&argv(sim_url, user, token, out, &extra))
@@ -363,11 +363,11 @@ async fn an_access_token_is_budgeted_to_the_limit_the_api_reports() {
     .unwrap();
     let out = dir.path().join("token.c1z");
     // No --requests-per-hour: the default (1000) until the API says otherwise.
-    let window = vec![
+    let window_args = vec![
         "--rate-window-seconds".to_string(),
         window().as_secs().to_string(),
     ];
-    let (sent, wall) = sync_token(&sim, &out, window).await;
+    let (sent, wall) = sync_token(&sim, &out, window_args).await;
     assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
     assert_eq!(sent, requests);
     assert!(contents(&out) == clean);

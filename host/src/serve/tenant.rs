@@ -1,7 +1,8 @@
 //! One tenant's task: wait until its sync is due, take one of the server's sync permits (first
 //! come, first served, so no tenant is starved), sync with its own settings, and schedule the
 //! next run; after a failure, back off and try again. Changes to its file take effect between
-//! syncs. Every log line of the task carries the tenant's name.
+//! syncs. Every log line of the task carries the tenant's name. A tenant whose syncs go to
+//! ConductorOne runs `service_tenant` instead, and a file may switch between the two.
 
 use std::path::Path;
 use std::sync::Arc;
