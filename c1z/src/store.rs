@@ -23,8 +23,9 @@ pub use crate::rows::SyncCounts;
 pub const KEEP_FULL_SYNCS: usize = 2;
 /// Unfinished syncs older than this are not resumed (as baton-sdk).
 const RESUME_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
-/// SQLite page cache for the working db, in KiB: large enough to keep the grant indexes' hot pages in memory.
-const CACHE_KIB: i64 = 96 * 1024;
+/// SQLite page cache for the working db, in KiB. The indexes are built at the end, so writes mostly
+/// append; 16 MiB kept a large sync as fast as 96 MiB did, 80 MiB lighter.
+const CACHE_KIB: i64 = 16 * 1024;
 
 /// A working SQLite db for one output file.
 pub struct SyncStore {

@@ -4,6 +4,7 @@
 //! result does not depend on the order grants were listed in.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use c1z::pb::{self, Annotation};
 use c1z::{C1zError, SyncStore};
@@ -20,13 +21,32 @@ struct Edge {
 /// A principal: (resource type, resource id).
 type PrincipalKey = (String, String);
 
-/// One holder of an entitlement, as far as expansion knows it.
+/// One holder of an entitlement, as far as expansion knows it: what the fixpoint needs, not
+/// the whole grant (a large organisation has every grant of its repositories here).
 struct Holding {
-    grant: pb::Grant,
+    /// The principal as its grant names it; a grant made through this holder names it so too.
+    principal: Rc<pb::Resource>,
     /// Held directly (listed by the connector), not only through expansion.
     direct: bool,
-    changed: bool,
+    /// Its sources, entitlement id to whether that one is held directly: as listed, plus what
+    /// expansion added.
+    sources: BTreeMap<String, bool>,
+    change: Change,
 }
+
+/// What expansion did to a holder's grant.
+#[derive(Clone, PartialEq, Eq)]
+enum Change {
+    /// Nothing.
+    None,
+    /// The listed grant (this id) gained sources; it is read again and rewritten.
+    Merged(String),
+    /// Expansion made it.
+    Created,
+}
+
+/// A listed grant's id while it is unchanged.
+struct Listed(String);
 
 /// What expansion did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +99,7 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
     }
 
     // Load the current holders of every entitlement on the graph.
-    let mut holders: BTreeMap<String, BTreeMap<PrincipalKey, Holding>> = BTreeMap::new();
+    let mut holders: BTreeMap<String, BTreeMap<PrincipalKey, (Listed, Holding)>> = BTreeMap::new();
     let mut stubs: BTreeMap<String, pb::Entitlement> = BTreeMap::new();
     for edge in &edges {
         for id in [&edge.source, &edge.destination] {
@@ -92,13 +112,26 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                     continue;
                 };
                 let direct = is_direct(&grant, id);
+                let sources = grant
+                    .sources
+                    .map(|s| {
+                        s.sources
+                            .into_iter()
+                            .map(|(k, v)| (k, v.is_direct))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 held.insert(
                     key,
-                    Holding {
-                        grant,
-                        direct,
-                        changed: false,
-                    },
+                    (
+                        Listed(grant.id),
+                        Holding {
+                            principal: Rc::new(grant.principal.unwrap_or_default()),
+                            direct,
+                            sources,
+                            change: Change::None,
+                        },
+                    ),
                 );
             }
             holders.insert(id.clone(), held);
@@ -124,62 +157,37 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
     loop {
         let mut changed = false;
         for edge in &edges {
-            let sources: Vec<(PrincipalKey, pb::Resource, bool)> = holders[&edge.source]
+            let sources: Vec<(PrincipalKey, Rc<pb::Resource>, bool)> = holders[&edge.source]
                 .iter()
                 .filter(|((rt, _), _)| {
                     edge.resource_types.is_empty() || edge.resource_types.contains(rt)
                 })
-                .filter(|(_, h)| !edge.shallow || h.direct)
-                .map(|(k, h)| {
-                    (
-                        k.clone(),
-                        h.grant.principal.clone().unwrap_or_default(),
-                        h.direct,
-                    )
-                })
+                .filter(|(_, (_, h))| !edge.shallow || h.direct)
+                .map(|(k, (_, h))| (k.clone(), h.principal.clone(), h.direct))
                 .collect();
             let destination = holders.get_mut(&edge.destination).expect("loaded above");
             for (key, principal, source_direct) in sources {
                 match destination.get_mut(&key) {
                     None => {
-                        let mut grant = pb::Grant {
-                            id: pb::grant_id(&edge.destination, &key.0, &key.1),
-                            entitlement: Some(stubs[&edge.destination].clone()),
-                            principal: Some(principal),
-                            annotations: vec![pb::GrantImmutable::default().to_any()],
-                            sources: Some(pb::GrantSources::default()),
+                        let holding = Holding {
+                            principal,
+                            direct: false,
+                            sources: BTreeMap::from([(edge.source.clone(), source_direct)]),
+                            change: Change::Created,
                         };
-                        add_source(&mut grant, &edge.source, source_direct);
-                        destination.insert(
-                            key,
-                            Holding {
-                                grant,
-                                direct: false,
-                                changed: true,
-                            },
-                        );
+                        destination.insert(key, (Listed(String::new()), holding));
                         report.created += 1;
                         changed = true;
                     }
-                    Some(holding) => {
-                        let has = holding
-                            .grant
-                            .sources
-                            .as_ref()
-                            .is_some_and(|s| s.sources.contains_key(&edge.source));
-                        if !has {
-                            if holding
-                                .grant
-                                .sources
-                                .as_ref()
-                                .is_none_or(|s| s.sources.is_empty())
-                            {
+                    Some((listed, holding)) => {
+                        if !holding.sources.contains_key(&edge.source) {
+                            if holding.sources.is_empty() {
                                 // A direct grant gaining its first source records itself too.
-                                add_source(&mut holding.grant, &edge.destination, true);
+                                holding.sources.insert(edge.destination.clone(), true);
                             }
-                            add_source(&mut holding.grant, &edge.source, source_direct);
-                            if !holding.changed {
-                                holding.changed = true;
+                            holding.sources.insert(edge.source.clone(), source_direct);
+                            if holding.change == Change::None {
+                                holding.change = Change::Merged(std::mem::take(&mut listed.0));
                                 report.merged += 1;
                             }
                             changed = true;
@@ -193,15 +201,34 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
         }
     }
 
-    let updated: Vec<pb::Grant> = holders
-        .into_values()
-        .flat_map(|held| held.into_values())
-        .filter(|h| h.changed)
-        .map(|h| h.grant)
-        .collect();
-    for chunk in updated.chunks(10_000) {
-        store.put_expanded_grants(chunk)?;
+    let mut updated = Vec::new();
+    for (entitlement, held) in holders {
+        for ((rt, id), (_, holding)) in held {
+            let grant = match holding.change {
+                Change::None => continue,
+                Change::Created => pb::Grant {
+                    id: pb::grant_id(&entitlement, &rt, &id),
+                    entitlement: Some(stubs[&entitlement].clone()),
+                    principal: Some(Rc::unwrap_or_clone(holding.principal)),
+                    annotations: vec![pb::GrantImmutable::default().to_any()],
+                    sources: Some(grant_sources(holding.sources)),
+                },
+                Change::Merged(grant_id) => {
+                    let Some(mut grant) = store.grant(&grant_id)? else {
+                        continue;
+                    };
+                    grant.sources = Some(grant_sources(holding.sources));
+                    grant
+                }
+            };
+            updated.push(grant);
+            if updated.len() == 10_000 {
+                store.put_expanded_grants(&updated)?;
+                updated.clear();
+            }
+        }
     }
+    store.put_expanded_grants(&updated)?;
     // Written in the same transaction as the expanded grants: a kill before the next checkpoint
     // rolls both back, and the expansion runs again on resume.
     store.mark_expanded()?;
@@ -221,10 +248,11 @@ fn is_direct(grant: &pb::Grant, entitlement_id: &str) -> bool {
         .is_none_or(|s| s.sources.is_empty() || s.sources.contains_key(entitlement_id))
 }
 
-fn add_source(grant: &mut pb::Grant, entitlement_id: &str, is_direct: bool) {
-    grant
-        .sources
-        .get_or_insert_with(Default::default)
-        .sources
-        .insert(entitlement_id.to_string(), pb::GrantSource { is_direct });
+fn grant_sources(sources: BTreeMap<String, bool>) -> pb::GrantSources {
+    pb::GrantSources {
+        sources: sources
+            .into_iter()
+            .map(|(id, is_direct)| (id, pb::GrantSource { is_direct }))
+            .collect(),
+    }
 }
