@@ -24,6 +24,8 @@ type PrincipalKey = (String, String);
 /// One holder of an entitlement, as far as expansion knows it: what the fixpoint needs, not
 /// the whole grant (a large organisation has every grant of its repositories here).
 struct Holding {
+    /// The listed grant's id; empty for a grant expansion made.
+    grant_id: String,
     /// The principal as its grant names it; a grant made through this holder names it so too.
     principal: Rc<pb::Resource>,
     /// Held directly (listed by the connector), not only through expansion.
@@ -35,18 +37,15 @@ struct Holding {
 }
 
 /// What expansion did to a holder's grant.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Change {
     /// Nothing.
     None,
-    /// The listed grant (this id) gained sources; it is read again and rewritten.
-    Merged(String),
+    /// The listed grant gained sources; it is read again and rewritten.
+    Merged,
     /// Expansion made it.
     Created,
 }
-
-/// A listed grant's id while it is unchanged.
-struct Listed(String);
 
 /// What expansion did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +98,7 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
     }
 
     // Load the current holders of every entitlement on the graph.
-    let mut holders: BTreeMap<String, BTreeMap<PrincipalKey, (Listed, Holding)>> = BTreeMap::new();
+    let mut holders: BTreeMap<String, BTreeMap<PrincipalKey, Holding>> = BTreeMap::new();
     let mut stubs: BTreeMap<String, pb::Entitlement> = BTreeMap::new();
     for edge in &edges {
         for id in [&edge.source, &edge.destination] {
@@ -123,15 +122,13 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                     .unwrap_or_default();
                 held.insert(
                     key,
-                    (
-                        Listed(grant.id),
-                        Holding {
-                            principal: Rc::new(grant.principal.unwrap_or_default()),
-                            direct,
-                            sources,
-                            change: Change::None,
-                        },
-                    ),
+                    Holding {
+                        grant_id: grant.id,
+                        principal: Rc::new(grant.principal.unwrap_or_default()),
+                        direct,
+                        sources,
+                        change: Change::None,
+                    },
                 );
             }
             holders.insert(id.clone(), held);
@@ -162,24 +159,25 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                 .filter(|((rt, _), _)| {
                     edge.resource_types.is_empty() || edge.resource_types.contains(rt)
                 })
-                .filter(|(_, (_, h))| !edge.shallow || h.direct)
-                .map(|(k, (_, h))| (k.clone(), h.principal.clone(), h.direct))
+                .filter(|(_, h)| !edge.shallow || h.direct)
+                .map(|(k, h)| (k.clone(), h.principal.clone(), h.direct))
                 .collect();
             let destination = holders.get_mut(&edge.destination).expect("loaded above");
             for (key, principal, source_direct) in sources {
                 match destination.get_mut(&key) {
                     None => {
                         let holding = Holding {
+                            grant_id: String::new(),
                             principal,
                             direct: false,
                             sources: BTreeMap::from([(edge.source.clone(), source_direct)]),
                             change: Change::Created,
                         };
-                        destination.insert(key, (Listed(String::new()), holding));
+                        destination.insert(key, holding);
                         report.created += 1;
                         changed = true;
                     }
-                    Some((listed, holding)) => {
+                    Some(holding) => {
                         if !holding.sources.contains_key(&edge.source) {
                             if holding.sources.is_empty() {
                                 // A direct grant gaining its first source records itself too.
@@ -187,7 +185,7 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                             }
                             holding.sources.insert(edge.source.clone(), source_direct);
                             if holding.change == Change::None {
-                                holding.change = Change::Merged(std::mem::take(&mut listed.0));
+                                holding.change = Change::Merged;
                                 report.merged += 1;
                             }
                             changed = true;
@@ -203,7 +201,7 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
 
     let mut updated = Vec::new();
     for (entitlement, held) in holders {
-        for ((rt, id), (_, holding)) in held {
+        for ((rt, id), holding) in held {
             let grant = match holding.change {
                 Change::None => continue,
                 Change::Created => pb::Grant {
@@ -213,8 +211,8 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                     annotations: vec![pb::GrantImmutable::default().to_any()],
                     sources: Some(grant_sources(holding.sources)),
                 },
-                Change::Merged(grant_id) => {
-                    let Some(mut grant) = store.grant(&grant_id)? else {
+                Change::Merged => {
+                    let Some(mut grant) = store.grant(&holding.grant_id)? else {
                         continue;
                     };
                     grant.sources = Some(grant_sources(holding.sources));
