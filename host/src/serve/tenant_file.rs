@@ -270,16 +270,16 @@ impl TenantSpec {
                 .map_err(|e: ScheduleError| err(None, e.to_string()))?,
         };
         let output = output(raw.output, base).map_err(|(key, m)| err(Some(key), m))?;
-        if matches!(output, Output::ConductorOne(_)) {
-            if let Some(key) = [("interval", &raw.interval), ("schedule", &raw.schedule)]
+        if matches!(output, Output::ConductorOne(_))
+            && let Some(key) = [("interval", &raw.interval), ("schedule", &raw.schedule)]
                 .into_iter()
                 .find_map(|(key, v)| v.as_ref().map(|_| key))
-            {
-                return Err(err(
-                    Some(key),
-                    "ConductorOne says when a tenant with a `client_id` output syncs; remove the key".into(),
-                ));
-            }
+        {
+            return Err(err(
+                Some(key),
+                "ConductorOne says when a tenant with a `client_id` output syncs; remove the key"
+                    .into(),
+            ));
         }
         if raw.limits.concurrency == Some(0) {
             return Err(err(Some("limits.concurrency"), "must be at least 1".into()));
