@@ -20,7 +20,7 @@ use connector_tests::{contents, spawn_child_sync, sync_argv};
 /// `RATE_BENCH_window()_SECONDS` sets a longer one for the benchmark's figures, where the sync's
 /// own work (which the theoretical minimum leaves out) weighs less.
 fn window() -> Duration {
-    std::env::var("RATE_BENCH_window()_SECONDS")
+    std::env::var("RATE_BENCH_WINDOW_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .map_or(Duration::from_secs(4), Duration::from_secs)
