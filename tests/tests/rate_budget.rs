@@ -17,7 +17,7 @@ use connector_host::http::minimum_wall;
 use connector_tests::{contents, spawn_child_sync, sync_argv};
 
 /// The scaled window: long enough that a sync's own work is small beside it. The tests use 4 s;
-/// `RATE_BENCH_window()_SECONDS` sets a longer one for the benchmark's figures, where the sync's
+/// `RATE_BENCH_WINDOW_SECONDS` sets a longer one for the benchmark's figures, where the sync's
 /// own work (which the theoretical minimum leaves out) weighs less.
 fn window() -> Duration {
     std::env::var("RATE_BENCH_WINDOW_SECONDS")
