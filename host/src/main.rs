@@ -79,14 +79,14 @@ async fn run(runtime: &Runtime, inv: &Invocation) -> anyhow::Result<()> {
                 principal_id,
             };
             let report = provision_with(inv, &grant.run, request).await?;
-            print(&render_provision(&report, grant.output))?;
+            print(&render_provision(&report, grant.output.format))?;
         }
         Some(Command::Revoke(revoke)) => {
             let request = commands::provision::Request::Revoke {
                 grant: revoke.grant.clone(),
             };
             let report = provision_with(inv, &revoke.run, request).await?;
-            print(&render_provision(&report, revoke.output))?;
+            print(&render_provision(&report, revoke.output.format))?;
         }
         Some(Command::Capabilities(cap)) => {
             let component = inv.component.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;

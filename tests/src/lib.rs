@@ -3,6 +3,7 @@
 
 pub mod fake_c1;
 pub mod host_process;
+pub mod log_sink;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

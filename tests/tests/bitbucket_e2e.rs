@@ -5,9 +5,7 @@
 //! credentials, filters, rate limits and server faults must behave as documented.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bitbucket_simulator::access;
@@ -17,6 +15,7 @@ use bitbucket_simulator::truth::{self, GroundTruth};
 use bitbucket_simulator::{RateLimit, Scale, Simulator, SimulatorConfig, View};
 use connector_host::operations::SyncOutcome;
 use connector_tests::contents;
+use connector_tests::log_sink::LogSink;
 
 // ---- running a sync ----
 
@@ -68,26 +67,6 @@ fn admin_creds(sim: &Simulator) -> Vec<String> {
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-/// A log sink: everything the host (and the guest through it) logs while `f` runs on this thread.
-#[derive(Clone, Default)]
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogSink {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
 }
 
 /// Syncs as the command line `args` does, on a current-thread runtime with a thread-local log

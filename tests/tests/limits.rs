@@ -5,26 +5,12 @@
 //! Small caps via flags keep them quick.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use connector_host::operations::{SyncOutcome, SyncRunError};
 use connector_host::sync::{SyncError, SyncLimit};
 use connector_tests::guests::HOSTILE;
-
-/// Collects what the log subscriber writes.
-#[derive(Clone, Default)]
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use connector_tests::log_sink::LogSink;
 
 /// A hostile sync as `connector-host --plugin HOSTILE --attack ATTACK EXTRA… -f OUT` runs it,
 /// on a current-thread runtime with a thread-local subscriber writing JSON lines at info, as the
@@ -57,7 +43,7 @@ fn hostile_sync(attack: &str, out: &Path, extra: &[&str]) -> (anyhow::Result<Syn
             .expect("runtime")
             .block_on(connector_tests::sync_argv(&argv))
     });
-    let log = String::from_utf8_lossy(&sink.0.lock().unwrap()).into_owned();
+    let log = sink.text();
     (result, log)
 }
 

@@ -77,6 +77,19 @@ async fn sync(
     )
 }
 
+/// [`sync`] of `sim` as its admin.
+async fn sync_as_admin(sim: &Simulator, out: &Path, budget: Option<u32>) -> (bool, u64, Duration) {
+    let creds = sim.credentials();
+    sync(
+        &sim.base_url(),
+        &creds.admin_email,
+        &creds.api_token,
+        out,
+        budget,
+    )
+    .await
+}
+
 /// A simulator of `scale` enforcing `limit` per [`window`] (none: unlimited).
 fn simulator(limit: Option<u32>) -> Simulator {
     Simulator::start(SimulatorConfig {
@@ -89,16 +102,8 @@ fn simulator(limit: Option<u32>) -> Simulator {
 /// An unbounded sync of a fresh small simulator: its requests, its file and its wall time.
 async fn unbounded(dir: &Path) -> (u64, connector_tests::Contents, Duration) {
     let sim = simulator(None);
-    let creds = sim.credentials();
     let out = dir.join("unbounded.c1z");
-    let (_, requests, wall) = sync(
-        &sim.base_url(),
-        &creds.admin_email,
-        &creds.api_token,
-        &out,
-        None,
-    )
-    .await;
+    let (_, requests, wall) = sync_as_admin(&sim, &out, None).await;
     assert_eq!(requests, sim.request_log().total);
     (requests, contents(&out), wall)
 }
@@ -134,16 +139,8 @@ async fn a_budget_bound_sync_gets_no_429_and_the_file_of_an_unbounded_run() {
     let (requests, clean, unbounded_wall) = unbounded(dir.path()).await;
     let budget = third(requests);
     let sim = simulator(Some(budget));
-    let creds = sim.credentials();
     let out = dir.path().join("bound.c1z");
-    let (_, sent, wall) = sync(
-        &sim.base_url(),
-        &creds.admin_email,
-        &creds.api_token,
-        &out,
-        Some(budget),
-    )
-    .await;
+    let (_, sent, wall) = sync_as_admin(&sim, &out, Some(budget)).await;
     assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
     assert_eq!(sent, requests, "the same requests as the unbounded run");
     assert!(
@@ -241,28 +238,13 @@ async fn the_next_sync_into_the_same_file_counts_what_the_previous_one_sent() {
     // first one's requests to leave the window.
     let budget = u32::try_from(requests + requests / 4).unwrap();
     let sim = simulator(Some(budget));
-    let creds = sim.credentials();
     let out = dir.path().join("twice.c1z");
-    let (_, first, first_wall) = sync(
-        &sim.base_url(),
-        &creds.admin_email,
-        &creds.api_token,
-        &out,
-        Some(budget),
-    )
-    .await;
+    let (_, first, first_wall) = sync_as_admin(&sim, &out, Some(budget)).await;
     assert!(
         first_wall < window() / 2,
         "a sync within its budget is not slowed: {first_wall:?}"
     );
-    let (resumed, second, second_wall) = sync(
-        &sim.base_url(),
-        &creds.admin_email,
-        &creds.api_token,
-        &out,
-        Some(budget),
-    )
-    .await;
+    let (resumed, second, second_wall) = sync_as_admin(&sim, &out, Some(budget)).await;
     assert!(!resumed);
     assert_eq!(rate_limited(&sim), 0, "{:?}", sim.request_log().statuses);
     assert!(contents(&out) == clean);
@@ -284,17 +266,9 @@ async fn a_service_that_counts_more_gets_429s_the_budget_lowers_and_no_work_is_l
     // The service allows a third; the host believes it may send half.
     let allowed = third(requests);
     let sim = simulator(Some(allowed));
-    let creds = sim.credentials();
     let out = dir.path().join("lowered.c1z");
     let believed = u32::try_from(requests / 2).unwrap();
-    let (_, _, wall) = sync(
-        &sim.base_url(),
-        &creds.admin_email,
-        &creds.api_token,
-        &out,
-        Some(believed),
-    )
-    .await;
+    let (_, _, wall) = sync_as_admin(&sim, &out, Some(believed)).await;
     let log = sim.request_log();
     let refused = rate_limited(&sim);
     assert!(refused > 0, "the service refused what went over its limit");

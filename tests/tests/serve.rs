@@ -15,6 +15,7 @@ use bitbucket_simulator::{Scale, Simulator, SimulatorConfig, View};
 use connector_host::runtime::{PoolSettings, Runtime};
 use connector_host::serve::{ServeOptions, Server};
 use connector_tests::fake_c1::{ClientIdentity, FakeC1, FullSync, TaskSpec};
+use connector_tests::log_sink::LogSink;
 use connector_tests::{contents, guests, shared_runtime, sync_argv};
 
 /// Options for a test server over `dir`: metrics on a free loopback port, quick reloads and
@@ -307,26 +308,6 @@ async fn files_added_changed_and_removed_take_effect_live() {
     assert_eq!(rows[0].state, "synced");
     assert!(rows[0].last_sync.is_some() && rows[0].next_run.as_deref() != Some("now"));
     server.shutdown().await;
-}
-
-/// Everything logged on this thread while the guard lives.
-#[derive(Clone, Default)]
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogSink {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
 }
 
 /// The child of `a_malformed_file_is_reported_by_file_and_key_and_skipped`: a process of its own,
@@ -702,6 +683,28 @@ async fn conductorone_tenants_each_serve_their_own_client() {
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", fake_a.summary()));
     assert!(f.is_success(), "{f:?}");
+
+    // acme's client is revoked: its service stops with an error and backs off; the server and
+    // globex go on.
+    fake_a.revoke_client(client_a.client_id());
+    until(
+        Duration::from_secs(30),
+        "acme's refusal in the metrics",
+        async || {
+            server
+                .value("connector_tenant_sync_errors_total{tenant=\"acme\"}")
+                .await
+                >= 1.0
+        },
+    )
+    .await;
+    d.bitbucket("globex", &sim_b, "workspaces = [\"acme\"]");
+    until(
+        Duration::from_secs(120),
+        "globex's second file",
+        async || finished_syncs(&d.sync_file("globex")) == 2,
+    )
+    .await;
     server.shutdown().await;
 }
 

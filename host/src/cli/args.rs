@@ -281,13 +281,27 @@ pub struct SyncArgs {
     pub service: ServiceArgs,
 }
 
-/// Output formats of `inspect`, `grant`, `revoke` and `capabilities`.
+/// Output formats of `inspect`, `grant`, `revoke`, `capabilities` and `tenants`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Tables, like the baton CLI's console output.
     Table,
     /// JSON in the baton CLI's output wrappers.
     Json,
+}
+
+/// The `--output-format` flag of every command that prints a result.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output-format",
+        env = "BATON_OUTPUT_FORMAT",
+        value_enum,
+        default_value = "table"
+    )]
+    pub format: OutputFormat,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

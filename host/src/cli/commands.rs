@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::args::{FileArgs, HealthArgs, LimitArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs};
+use super::args::{
+    FileArgs, HealthArgs, LimitArgs, OutputArgs, OutputFormat, PluginArgs, RunArgs, SyncArgs,
+};
 
 /// Where the tenant files are, for `serve` and `tenants`.
 #[derive(Args, Clone, Debug)]
@@ -62,15 +64,8 @@ pub struct ServeArgs {
 pub struct TenantsArgs {
     #[command(flatten)]
     pub dir: TenantsDirArgs,
-    /// Output format.
-    #[arg(
-        short = 'o',
-        long = "output-format",
-        env = "BATON_OUTPUT_FORMAT",
-        value_enum,
-        default_value = "table"
-    )]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Subcommands.
@@ -191,15 +186,8 @@ pub struct InspectArgs {
     /// A specific sync id instead of the latest finished full sync.
     #[arg(long = "sync-id", env = "BATON_SYNC_ID")]
     pub sync_id: Option<String>,
-    /// Output format.
-    #[arg(
-        short = 'o',
-        long = "output-format",
-        env = "BATON_OUTPUT_FORMAT",
-        value_enum,
-        default_value = "table"
-    )]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// `access` and `holders`: add the ids beside the names in tables (JSON always has them).
     #[arg(long = "show-ids", env = "BATON_SHOW_IDS")]
     pub show_ids: bool,
@@ -271,15 +259,8 @@ pub struct GrantArgs {
     /// The principal as TYPE:ID, for example `user:{uuid}` or `user_group:{workspace uuid}:developers`.
     #[arg(long, env = "BATON_PROVISION_PRINCIPAL")]
     pub principal: String,
-    /// Output format.
-    #[arg(
-        short = 'o',
-        long = "output-format",
-        env = "BATON_OUTPUT_FORMAT",
-        value_enum,
-        default_value = "table"
-    )]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -290,15 +271,8 @@ pub struct RevokeArgs {
     /// The grant id (see `inspect grants`).
     #[arg(long, env = "BATON_PROVISION_GRANT")]
     pub grant: String,
-    /// Output format.
-    #[arg(
-        short = 'o',
-        long = "output-format",
-        env = "BATON_OUTPUT_FORMAT",
-        value_enum,
-        default_value = "table"
-    )]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub run: RunArgs,
 }

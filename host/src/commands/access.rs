@@ -40,7 +40,7 @@ fn access(index: &AccessIndex, args: &InspectArgs) -> anyhow::Result<String> {
     )?;
     let principal = index.resolve_resource(args.resource_type.as_deref(), needle)?;
     let list = index.access_of(principal);
-    Ok(match args.output {
+    Ok(match args.output.format {
         OutputFormat::Json => pretty(&json!({
             "principal": principal_json(index, principal),
             "access": list.iter().map(|h| holding_json(index, h)).collect::<Vec<_>>(),
@@ -99,7 +99,7 @@ fn holders(index: &AccessIndex, args: &InspectArgs) -> anyhow::Result<String> {
     let list = index.holders_of(entitlement);
     let e = index.entitlement(entitlement);
     let r = index.resource(e.resource);
-    Ok(match args.output {
+    Ok(match args.output.format {
         OutputFormat::Json => pretty(&json!({
             "entitlement": {
                 "id": e.id,

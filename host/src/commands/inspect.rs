@@ -25,7 +25,7 @@ pub fn run(file: &std::path::Path, args: &InspectArgs) -> anyhow::Result<String>
         entitlement: args.entitlement.clone(),
         sync_id: args.sync_id.clone(),
     };
-    let format = match args.output {
+    let format = match args.output.format {
         OutputFormat::Table => RenderFormat::Table,
         OutputFormat::Json => RenderFormat::Json,
     };

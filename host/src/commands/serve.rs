@@ -103,7 +103,7 @@ pub async fn terminated() {
 /// `tenants`: the table (or JSON) of every tenant file's state.
 pub fn list(args: &TenantsArgs) -> anyhow::Result<String> {
     let rows = tenant_statuses(&args.dir.tenants, args.dir.shard()?, SystemTime::now())?;
-    Ok(match args.output {
+    Ok(match args.output.format {
         OutputFormat::Json => pretty(&serde_json::to_value(&rows)?),
         OutputFormat::Table => {
             let sharded = args.dir.shard_count > 1;

@@ -11,9 +11,8 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use super::Shared;
-use super::tenant::backoff;
+use super::tenant::{backoff, run_settings};
 use super::tenant_file::{ConductorOneOutput, Output, TenantSpec};
-use crate::operations::RunSettings;
 use crate::service::identity::Identity;
 use crate::service::{self, ServiceSettings, Shutdown, SyncEnd, SyncObserver, hello};
 
@@ -59,7 +58,36 @@ pub(super) async fn run(
             }
             Err(message) => Woken::Ended(Err(message)),
         };
-        let retry_in = match ended {
+        let woken = match ended {
+            // service::run ends by itself only with an error (or a stop asked of it).
+            Woken::Ended(result) => {
+                let wait = match result {
+                    Ok(()) => shared.options.failure_backoff,
+                    Err(message) => {
+                        failures += 1;
+                        let wait =
+                            backoff(failures, shared.options.failure_backoff, MAX_RETRY_WAIT);
+                        shared.metrics.sync_failed(name, Duration::ZERO, failures);
+                        tracing::error!(
+                            failures,
+                            retry_in_seconds = wait.as_secs_f64(),
+                            "service mode stopped: {message}"
+                        );
+                        wait
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    _ = stopping.wait_for(|s| *s) => Woken::Stopping,
+                    changed = spec_rx.changed() => Woken::Changed(
+                        if changed.is_ok() { spec_rx.borrow_and_update().clone() } else { None }
+                    ),
+                    _ = tokio::time::sleep(wait) => Woken::Due,
+                }
+            }
+            other => other,
+        };
+        match woken {
             Woken::Stopping => return None,
             Woken::Changed(None) => {
                 shared.metrics.forget(name);
@@ -70,49 +98,18 @@ pub(super) async fn run(
                 tracing::info!("tenant file changed: service mode starts again with it");
                 spec = new;
                 failures = 0;
-                continue;
             }
-            // service::run ends by itself only with an error (or a stop asked of it).
-            Woken::Ended(Ok(())) => shared.options.failure_backoff,
-            Woken::Ended(Err(message)) => {
-                failures += 1;
-                let wait = backoff(failures, shared.options.failure_backoff, MAX_RETRY_WAIT);
-                shared.metrics.sync_failed(name, Duration::ZERO, failures);
-                tracing::error!(
-                    failures,
-                    retry_in_seconds = wait.as_secs_f64(),
-                    "service mode stopped: {message}"
-                );
-                wait
-            }
-        };
-        tokio::select! {
-            biased;
-            _ = stopping.wait_for(|s| *s) => return None,
-            changed = spec_rx.changed() => {
-                let new = if changed.is_ok() { spec_rx.borrow_and_update().clone() } else { None };
-                match new {
-                    Some(new) => {
-                        spec = new;
-                        failures = 0;
-                    }
-                    None => {
-                        shared.metrics.forget(name);
-                        tracing::info!("tenant removed");
-                        return None;
-                    }
-                }
-            }
-            _ = tokio::time::sleep(retry_in) => {}
+            Woken::Due | Woken::Ended(_) => {}
         }
     }
 }
 
-/// Why the service of one version of the file ended.
+/// Why the service of one version of the file ended, or a retry's wait did.
 enum Woken {
     Stopping,
     Changed(Option<Arc<TenantSpec>>),
     Ended(Result<(), String>),
+    Due,
 }
 
 /// The tenant's service settings, read afresh (so a rotated secret file is read again).
@@ -122,23 +119,7 @@ async fn settings(
     spec: &TenantSpec,
     c1: &ConductorOneOutput,
 ) -> Result<ServiceSettings, String> {
-    let component = shared
-        .components
-        .get(&spec.plugin)
-        .await
-        .map_err(|m| format!("tenant file {}, key `plugin`: {m}", spec.path.display()))?;
-    let given = spec
-        .given(&component.schema, true)
-        .map_err(|e| e.to_string())?;
-    let limits = spec.limits.over(&shared.options.limits).run_limits();
-    let run = RunSettings::new(
-        component,
-        given,
-        limits,
-        shared.options.network.clone(),
-        true,
-    )
-    .map_err(|e| super::settings_error(spec, &e.to_string()).to_string())?;
+    let run = run_settings(shared, spec).await?;
     let at_key = |key: &str, m: String| {
         format!(
             "tenant file {}, key `output.{key}`: {m}",

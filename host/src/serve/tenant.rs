@@ -263,28 +263,36 @@ pub(super) fn backoff(failures: u32, base: Duration, cap: Duration) -> Duration 
         .max(base.min(cap))
 }
 
-/// One sync of the tenant as its file says now: settings built afresh (so a rotated secret
-/// file is read again), into its output directory.
-async fn sync_once(shared: Arc<Shared>, spec: Arc<TenantSpec>) -> Result<SyncOutcome, RunFailure> {
-    let failed = |m: String| RunFailure::Failed(m);
-    let component = shared.components.get(&spec.plugin).await.map_err(|m| {
-        failed(format!(
-            "tenant file {}, key `plugin`: {m}",
-            spec.path.display()
-        ))
-    })?;
+/// The tenant's run settings as its file says now, secrets read afresh (so a rotated secret file
+/// is read again); an error names the file and, where it can, the key.
+pub(super) async fn run_settings(
+    shared: &Shared,
+    spec: &TenantSpec,
+) -> Result<RunSettings, String> {
+    let component = shared
+        .components
+        .get(&spec.plugin)
+        .await
+        .map_err(|m| format!("tenant file {}, key `plugin`: {m}", spec.path.display()))?;
     let given = spec
         .given(&component.schema, true)
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let limits = spec.limits.over(&shared.options.limits).run_limits();
-    let settings = RunSettings::new(
+    RunSettings::new(
         component,
         given,
         limits,
         shared.options.network.clone(),
         true,
     )
-    .map_err(|e| failed(super::settings_error(&spec, &e.to_string()).to_string()))?;
+    .map_err(|e| super::settings_error(spec, &e.to_string()).to_string())
+}
+
+/// One sync of the tenant as its file says now: settings built afresh (so a rotated secret
+/// file is read again), into its output directory.
+async fn sync_once(shared: Arc<Shared>, spec: Arc<TenantSpec>) -> Result<SyncOutcome, RunFailure> {
+    let failed = |m: String| RunFailure::Failed(m);
+    let settings = run_settings(&shared, &spec).await.map_err(failed)?;
     let Some(file) = spec.sync_file() else {
         return Err(failed(
             "the tenant's syncs go to ConductorOne, which starts them".into(),

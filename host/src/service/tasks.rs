@@ -132,36 +132,19 @@ pub async fn run(
         TaskType::SyncFull(sync) => {
             tracing::info!(task_id = %id, "full sync task");
             let work = full_sync(client, settings, &id, sync);
-            let outcome = with_heartbeat(client, &id, first_heartbeat, work, shutdown, None).await;
-            conclude(client, &id, what, outcome, shutdown).await
+            worked(client, &id, what, first_heartbeat, work, shutdown, None).await
         }
         TaskType::Grant(grant) => {
             tracing::info!(task_id = %id, "grant task");
             let work = grant_task(settings, grant);
-            let outcome = with_heartbeat(
-                client,
-                &id,
-                first_heartbeat,
-                work,
-                shutdown,
-                Some(PROVISION_GRACE),
-            )
-            .await;
-            conclude(client, &id, what, outcome, shutdown).await
+            let grace = Some(PROVISION_GRACE);
+            worked(client, &id, what, first_heartbeat, work, shutdown, grace).await
         }
         TaskType::Revoke(revoke) => {
             tracing::info!(task_id = %id, "revoke task");
             let work = revoke_task(settings, revoke);
-            let outcome = with_heartbeat(
-                client,
-                &id,
-                first_heartbeat,
-                work,
-                shutdown,
-                Some(PROVISION_GRACE),
-            )
-            .await;
-            conclude(client, &id, what, outcome, shutdown).await
+            let grace = Some(PROVISION_GRACE);
+            worked(client, &id, what, first_heartbeat, work, shutdown, grace).await
         }
         _ => {
             tracing::warn!(task_id = %id, kind = what, "task not supported by this connector");
@@ -173,6 +156,21 @@ pub async fn run(
             finish(client, &id, outcome, shutdown).await
         }
     }
+}
+
+/// Runs a task's `work` while heartbeating (see [`with_heartbeat`] for `grace`), then tells
+/// ConductorOne how it ended.
+async fn worked(
+    client: &C1Client,
+    id: &str,
+    what: &str,
+    first_heartbeat: Duration,
+    work: impl Future<Output = Outcome>,
+    shutdown: &Shutdown,
+    grace: Option<Duration>,
+) -> Result<(), ServiceError> {
+    let outcome = with_heartbeat(client, id, first_heartbeat, work, shutdown, grace).await;
+    conclude(client, id, what, outcome, shutdown).await
 }
 
 /// Finishes a task after its work; `None` means it was abandoned because the process stops.
