@@ -69,7 +69,8 @@ pub struct HttpSettings {
     pub max_total_wait: Duration,
     /// The rolling request budget; `None` for none.
     pub budget: Option<BudgetSettings>,
-    /// Requests of one `send-all` batch in flight at once.
+    /// Requests in flight at once, across the capability's users (a sync's instances), and so
+    /// also in one `send-all` batch.
     pub max_in_flight: usize,
     /// Share GET responses between the capability's users, up to this many bytes of bodies
     /// (a sync's instances); `None` sends every request.
@@ -205,6 +206,8 @@ struct Inner {
     stats: StatsRecorder,
     budget: Option<Arc<RequestBudget>>,
     shared: Option<shared_reads::SharedReads>,
+    /// Requests in flight at once, across every instance of the run: `max_in_flight`.
+    in_flight: tokio::sync::Semaphore,
     /// Whether the API has answered (any status) in this run: from then on, failures to connect
     /// are passing trouble worth retrying rather than a wrong address.
     answered: AtomicBool,
@@ -300,6 +303,7 @@ impl HttpCapability {
         Ok(Self {
             inner: Arc::new(Inner {
                 shared,
+                in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1)),
                 settings,
                 allow,
                 client,
@@ -309,6 +313,14 @@ impl HttpCapability {
                 answered: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// Drops the responses kept for the run's instances to share (the sync makes no more
+    /// requests); a later GET is sent again.
+    pub fn forget_shared_reads(&self) {
+        if let Some(shared) = &self.inner.shared {
+            shared.clear();
+        }
     }
 
     /// The settings in use.
@@ -383,8 +395,10 @@ impl HttpCapability {
         let mut waited = Duration::ZERO;
         let mut refreshed_token = false;
         loop {
-            // A slot in the window before anything goes, so concurrent senders never overshoot;
-            // the wait is the budget's, not the call's.
+            // One of the run's request slots first (it is never closed), then one in the budget's
+            // window, so that concurrent senders never overshoot; the budget's wait is not the
+            // call's.
+            let slot = self.inner.in_flight.acquire().await.ok();
             let ticket = match &self.inner.budget {
                 Some(budget) => {
                     let (ticket, waited) = budget.acquire().await;
@@ -400,6 +414,7 @@ impl HttpCapability {
             };
             let deadline = call.as_ref().map(CallDeadline::at);
             let (outcome, used_auth) = self.attempt(&prepared, deadline).await;
+            drop(slot);
             if let Some(ticket) = ticket {
                 match &outcome {
                     Ok(resp) => ticket.answered(resp.status, &resp.headers),

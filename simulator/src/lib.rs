@@ -20,6 +20,7 @@ pub mod access;
 pub mod auth;
 pub mod data;
 pub mod faults;
+pub mod in_flight;
 pub mod log;
 pub mod plan;
 mod render;
@@ -165,6 +166,8 @@ pub(crate) struct AppState {
     pub(crate) read_rules: ReadRules,
     /// Endpoint templates answered 403 whoever asks (see `Simulator::refuse`).
     pub(crate) refused: Mutex<std::collections::BTreeSet<String>>,
+    /// Requests being answered at once.
+    pub(crate) in_flight: in_flight::InFlight,
 }
 
 /// Issued OAuth tokens.
@@ -235,6 +238,7 @@ impl Simulator {
             log: Mutex::new(RequestLog::default()),
             rolling: Mutex::new(rolling::RollingCounts::new(config.rolling_limit)),
             refused: Mutex::new(Default::default()),
+            in_flight: Default::default(),
             creds,
             oauth: Mutex::new(OAuthTokens::default()),
             member_status_in_listing: config.member_status_in_listing,
@@ -331,6 +335,11 @@ impl Simulator {
     /// organisation's policy blocks an API; an empty list lifts the refusal.
     pub fn refuse(&self, endpoints: &[&str]) {
         *lock(&self.state.refused) = endpoints.iter().map(|e| e.to_string()).collect();
+    }
+
+    /// The most requests the simulator has answered at once (from arrival to response).
+    pub fn most_in_flight(&self) -> usize {
+        self.state.in_flight.most()
     }
 
     /// A snapshot of the current state.

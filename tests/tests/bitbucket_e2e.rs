@@ -294,6 +294,31 @@ fn medium_request_count_follows_the_documented_formula() {
 }
 
 #[test]
+fn requests_in_flight_never_exceed_the_concurrency() {
+    // Latency keeps requests open long enough to overlap: calls on several instances, each
+    // sending `send-all` batches, still share the run's slots.
+    let mut config = SimulatorConfig::new(Scale::Medium);
+    config.latency = std::time::Duration::from_millis(5);
+    let sim = Simulator::start(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("three.c1z");
+    let creds = admin_creds(&sim);
+    sync_ok(
+        &args(&sim, &out, &strs(&creds), &["--concurrency", "3"]),
+        &out,
+    );
+    let most = sim.most_in_flight();
+    assert!(
+        most <= 3,
+        "{most} requests in flight at once with --concurrency 3"
+    );
+    assert!(
+        most >= 2,
+        "the sync ran its requests one at a time ({most} at most)"
+    );
+}
+
+#[test]
 fn workspace_filter_by_slug_and_by_uuid() {
     let sim = Simulator::start(SimulatorConfig::new(Scale::Small)).unwrap();
     let data = sim.dataset();

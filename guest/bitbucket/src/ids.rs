@@ -111,17 +111,27 @@ pub fn same_project(id: &ProjectId, uuid: Option<&str>, key: Option<&str>) -> bo
     }
 }
 
-/// A uuid or slug normalised for comparison: lower-case, without braces.
-pub fn norm(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .to_ascii_lowercase()
+/// A uuid or slug without surrounding blanks and braces. Byte by byte: all of them are ASCII.
+fn bare(id: &str) -> &str {
+    let id = id.trim_ascii();
+    let bytes = id.as_bytes();
+    let start = bytes.iter().position(|&b| b != b'{').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b'}')
+        .map_or(start, |e| e + 1);
+    &id[start..end.max(start)]
 }
 
-/// Whether two Bitbucket uuids are the same (case-insensitive, braces optional).
+/// A uuid or slug normalised for comparison: lower-case, without braces.
+pub fn norm(id: &str) -> String {
+    bare(id).to_ascii_lowercase()
+}
+
+/// Whether two Bitbucket uuids are the same (case-insensitive, braces optional). Compares in
+/// place: listings filter thousands of repositories per project with it.
 pub fn same_uuid(a: &str, b: &str) -> bool {
-    !a.is_empty() && norm(a) == norm(b)
+    !a.is_empty() && bare(a).eq_ignore_ascii_case(bare(b))
 }
 
 #[cfg(test)]
@@ -171,6 +181,10 @@ mod tests {
         assert!(same_uuid(WS, &WS.to_uppercase()));
         assert!(same_uuid(WS, WS.trim_matches(|c| c == '{' || c == '}')));
         assert!(!same_uuid("", ""));
+        assert!(same_uuid(" {Ab-1} ", "ab-1"));
+        assert!(!same_uuid("{ab-1}", "{ab-12}"));
         assert_eq!(norm("{ABC}"), "abc");
+        assert_eq!(norm(" {{}} "), "");
+        assert_eq!(norm("x}"), "x");
     }
 }

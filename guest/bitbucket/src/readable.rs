@@ -63,20 +63,19 @@ impl ReadablePermissions {
                 projects.push(id);
             }
         }
-        let in_project = |r: &Repository, (uuid, key): &(String, String)| {
-            r.project.as_ref().is_some_and(|p| {
-                let id = ProjectId {
-                    workspace: String::new(),
-                    project: uuid.clone(),
-                    key: key.clone(),
-                };
-                same_project(&id, p.uuid.as_deref(), p.key.as_deref())
-            })
-        };
-        projects.retain(|p| {
+        projects.retain(|(uuid, key)| {
+            let id = ProjectId {
+                workspace: String::new(),
+                project: uuid.clone(),
+                key: key.clone(),
+            };
             repositories
                 .iter()
-                .filter(|r| in_project(r, p))
+                .filter(|r| {
+                    r.project
+                        .as_ref()
+                        .is_some_and(|p| same_project(&id, p.uuid.as_deref(), p.key.as_deref()))
+                })
                 .all(|r| administered.contains(&norm(&r.uuid)))
         });
         ReadablePermissions {

@@ -3,6 +3,8 @@
 //! with its own cache of workspaces, members and groups, costs no more requests than one
 //! instance would make. Only final answers are shared (2xx and 4xx, which a repeat would get
 //! again); a 429, a 5xx or a failure is not, so whoever asks next sends the request itself.
+//! Bodies are kept compressed: JSON listings shrink to a tenth, so a large organisation's
+//! listings all fit without holding their full size beside the instances that read them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -19,6 +21,40 @@ pub(super) enum Outcome<E> {
     Own(Result<InboundResponse, E>),
 }
 
+/// zstd's fastest regular level: the bodies are compressed once and read a few times.
+const LEVEL: i32 = 1;
+
+/// A shared response, its body compressed.
+struct Kept {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    body_len: usize,
+}
+
+impl Kept {
+    /// `resp` compressed; `None` if it cannot be (then it is not shared).
+    fn of(resp: &InboundResponse) -> Option<Kept> {
+        let body = zstd::bulk::compress(&resp.body, LEVEL).ok()?;
+        Some(Kept {
+            status: resp.status,
+            headers: resp.headers.clone(),
+            body,
+            body_len: resp.body.len(),
+        })
+    }
+
+    /// The response again; `None` if the body does not decompress (then it is sent again).
+    fn response(&self) -> Option<InboundResponse> {
+        let body = zstd::bulk::decompress(&self.body, self.body_len).ok()?;
+        Some(InboundResponse {
+            status: self.status,
+            headers: self.headers.clone(),
+            body,
+        })
+    }
+}
+
 /// Bounded, single-flight GET responses by URL and request headers.
 pub(super) struct SharedReads {
     entries: Mutex<Entries>,
@@ -28,7 +64,7 @@ pub(super) struct SharedReads {
 #[derive(Default)]
 struct Entries {
     /// Each key's response, and when it was last asked for.
-    by_key: HashMap<String, (Arc<OnceCell<InboundResponse>>, u64)>,
+    by_key: HashMap<String, (Arc<OnceCell<Kept>>, u64)>,
     /// Keys by when they were last asked for, least recent first: evicted first.
     order: BTreeMap<u64, String>,
     /// The clock of `order`.
@@ -37,7 +73,7 @@ struct Entries {
 }
 
 impl SharedReads {
-    /// Keeps responses up to `max_bytes` of bodies in all, dropping the oldest first.
+    /// Keeps responses up to `max_bytes` of compressed bodies in all, dropping the oldest first.
     pub(super) fn new(max_bytes: usize) -> SharedReads {
         SharedReads {
             entries: Mutex::new(Entries::default()),
@@ -72,13 +108,15 @@ impl SharedReads {
             cell.clone()
         };
         let mut own = None;
-        let mut sent = false;
+        let mut send = Some(send);
         let shared = cell
             .get_or_try_init(|| async {
+                let send = send.take().expect("the cell is filled once");
                 match send().await {
                     Outcome::Shared(resp) => {
-                        sent = true;
-                        Ok(resp)
+                        let kept = Kept::of(&resp);
+                        own = Some(Ok(resp));
+                        kept.ok_or(())
                     }
                     Outcome::Own(result) => {
                         own = Some(result);
@@ -87,16 +125,27 @@ impl SharedReads {
                 }
             })
             .await;
-        match shared {
-            Ok(resp) => {
-                let resp = resp.clone();
-                if sent {
-                    self.account(resp.body.len());
-                }
-                Ok(resp)
+        // The asker who sent it has its own copy; the others read the kept one.
+        if let Some(result) = own {
+            if let Ok(kept) = shared {
+                self.account(kept.body.len());
             }
-            Err(()) => own.expect("an unshared outcome is kept"),
+            return result;
         }
+        match (shared.ok().and_then(Kept::response), send) {
+            (Some(resp), _) => Ok(resp),
+            (None, Some(send)) => match send().await {
+                Outcome::Shared(resp) => Ok(resp),
+                Outcome::Own(result) => result,
+            },
+            (None, None) => unreachable!("an asker that sent has its own result"),
+        }
+    }
+
+    /// Drops every kept response: no more reads will come.
+    pub(super) fn clear(&self) {
+        let mut entries = self.entries.lock().expect("shared reads lock");
+        *entries = Entries::default();
     }
 
     /// Counts a newly shared body and evicts the oldest entries past the cap.

@@ -250,9 +250,10 @@ fn carry_budget(
     }
 }
 
-/// Bodies of GET responses a sync's instances share: the listings every instance reads again
-/// (workspaces, members, groups) are far smaller.
-const SHARED_READS_BYTES: usize = 64 << 20;
+/// Compressed bodies of GET responses a sync's instances share, about ten times as much JSON:
+/// the listings every instance reads again (workspaces, members, groups, repositories) are far
+/// smaller, and one-off reads age out first.
+const SHARED_READS_BYTES: usize = 16 << 20;
 
 /// The settings of a sync whose instances share their reads, when it runs several.
 fn with_shared_reads(settings: &RunSettings) -> RunSettings {
@@ -274,6 +275,7 @@ fn instance_pool(
     if limit == 1 {
         return InstancePool::single(first);
     }
+    let http = shared.http.clone();
     let settings = settings.clone();
     let shared = shared.clone();
     let make: MakeInstance = Box::new(move || {
@@ -281,5 +283,5 @@ fn instance_pool(
         let shared = shared.clone();
         Box::pin(async move { settings.instantiate_with(&shared).await })
     });
-    InstancePool::new(first, limit, make)
+    InstancePool::new(first, limit, make).on_release(Box::new(move || http.forget_shared_reads()))
 }

@@ -234,13 +234,21 @@ impl Instance {
         &self.plugin
     }
 
+    /// Time this instance's calls have spent running guest code so far: their wall time less
+    /// the time in host imports (HTTP above all) and waiting to be polled again.
+    pub fn guest_time(&self) -> Duration {
+        self.store.data().guest_spent
+    }
+
     /// Turns a guarded call's outcome into a value or a `CallError`, poisoning on traps.
     fn settle<T>(
         &mut self,
         function: &'static str,
         result: Result<wasmtime::Result<Result<T, types::ConnectorError>>, TimedOut>,
     ) -> Result<T, CallError> {
-        self.store.data_mut().call_deadline = None;
+        let state = self.store.data_mut();
+        state.call_deadline = None;
+        state.guest_spent += state.guest_time();
         match result {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(err))) => Err(CallError::Connector(err.into())),

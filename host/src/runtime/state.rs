@@ -30,6 +30,8 @@ pub struct TenantState {
     /// since: guest CPU time is the difference.
     pub(crate) call_started: Instant,
     pub(crate) host_time: Duration,
+    /// Guest time of the calls that have ended, all told.
+    pub(crate) guest_spent: Duration,
     /// Nanoseconds of the current call spent yielded to other tasks, waiting to run again.
     pub(crate) queued: Arc<AtomicU64>,
 }
@@ -69,6 +71,7 @@ impl TenantState {
             call_deadline: None,
             call_started: Instant::now(),
             host_time: Duration::ZERO,
+            guest_spent: Duration::ZERO,
             queued: Arc::default(),
         }
     }

@@ -319,6 +319,17 @@ async fn drive(
                 );
                 false
             } else {
+                // Store steps run with no call in flight; when none is left to come either,
+                // the instances go before the store's heaviest step, grant expansion.
+                if !steps::leads_to_calls(operation)
+                    && !steps
+                        .state
+                        .actions
+                        .iter()
+                        .any(|a| steps::leads_to_calls(a.operation))
+                {
+                    pool.release();
+                }
                 steps.state.completed_actions_count += 1;
                 let phase_done = steps.run(action)?;
                 check_limits(&steps, &options.limits, size_at_start)?;

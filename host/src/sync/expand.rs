@@ -58,6 +58,9 @@ pub struct ExpansionReport {
     pub skipped_edges: usize,
 }
 
+/// Grants written at a time: whole grants held for writing add up (10,000 held 16 MB).
+const WRITE_BATCH: usize = 1_000;
+
 /// Expands every grant of the current sync that asked for it, writing new and updated grants,
 /// then marks those grants expanded.
 pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
@@ -97,8 +100,10 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
         return Ok(report);
     }
 
-    // Load the current holders of every entitlement on the graph.
+    // Load the current holders of every entitlement on the graph; each principal once, however
+    // many entitlements it holds.
     let mut holders: BTreeMap<String, BTreeMap<PrincipalKey, Holding>> = BTreeMap::new();
+    let mut principals: BTreeMap<PrincipalKey, Rc<pb::Resource>> = BTreeMap::new();
     let mut stubs: BTreeMap<String, pb::Entitlement> = BTreeMap::new();
     for edge in &edges {
         for id in [&edge.source, &edge.destination] {
@@ -120,11 +125,15 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                             .collect()
                     })
                     .unwrap_or_default();
+                let principal = principals
+                    .entry(key.clone())
+                    .or_insert_with(|| Rc::new(grant.principal.unwrap_or_default()))
+                    .clone();
                 held.insert(
                     key,
                     Holding {
                         grant_id: grant.id,
-                        principal: Rc::new(grant.principal.unwrap_or_default()),
+                        principal,
                         direct,
                         sources,
                         change: Change::None,
@@ -220,7 +229,7 @@ pub fn expand(store: &mut SyncStore) -> Result<ExpansionReport, C1zError> {
                 }
             };
             updated.push(grant);
-            if updated.len() == 10_000 {
+            if updated.len() == WRITE_BATCH {
                 store.put_expanded_grants(&updated)?;
                 updated.clear();
             }

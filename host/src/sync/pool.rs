@@ -1,5 +1,6 @@
 //! The instances a sync runs its calls on: the first one given, more made on demand up to a
-//! limit, all sharing the run's HTTP capability (so they share its budget and its cache).
+//! limit, all sharing the run's HTTP capability (so they share its budget and its cache); let go
+//! of once the sync needs no more calls, so grant expansion does not run beside their memories.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,12 +12,16 @@ pub type MakeInstance = Box<
     dyn Fn() -> Pin<Box<dyn Future<Output = Result<Instance, CallError>> + Send>> + Send + Sync,
 >;
 
+/// Frees what the instances shared (the run's read cache) when the pool lets them go.
+pub type OnRelease = Box<dyn FnOnce() + Send>;
+
 /// Idle instances and how to make more.
 pub struct InstancePool {
     idle: Vec<Instance>,
     made: usize,
     limit: usize,
     make: Option<MakeInstance>,
+    on_release: Option<OnRelease>,
 }
 
 impl InstancePool {
@@ -27,6 +32,7 @@ impl InstancePool {
             made: 1,
             limit: 1,
             make: None,
+            on_release: None,
         }
     }
 
@@ -37,7 +43,14 @@ impl InstancePool {
             made: 1,
             limit: limit.max(1),
             make: Some(make),
+            on_release: None,
         }
+    }
+
+    /// Runs `hook` when the pool lets its instances go.
+    pub fn on_release(mut self, hook: OnRelease) -> InstancePool {
+        self.on_release = Some(hook);
+        self
     }
 
     /// The most calls that can run at once.
@@ -63,6 +76,20 @@ impl InstancePool {
     /// Gives an instance back after its call.
     pub(super) fn put_back(&mut self, instance: Instance) {
         self.idle.push(instance);
+    }
+
+    /// Lets the idle instances go, with their memories and what they shared: the sync needs no
+    /// more calls. Should one come after all, it gets a new instance. A pool that cannot make
+    /// instances keeps its one.
+    pub(super) fn release(&mut self) {
+        if self.make.is_none() {
+            return;
+        }
+        self.made -= self.idle.len();
+        self.idle.clear();
+        if let Some(hook) = self.on_release.take() {
+            hook();
+        }
     }
 
     /// The plugin's name, for messages.

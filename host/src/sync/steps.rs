@@ -50,6 +50,11 @@ pub(super) fn phase(op: Operation) -> u8 {
     }
 }
 
+/// Whether an action of this operation is, or leads to, plugin calls: all but grant expansion.
+pub(super) fn leads_to_calls(op: Operation) -> bool {
+    !matches!(op, Operation::GrantExpansion)
+}
+
 /// Whether the action is a plugin call (else a step of the store's own).
 pub(super) fn is_call(action: &Action) -> bool {
     match action.operation {

@@ -129,8 +129,10 @@ async fn fallback() -> Response {
     ApiError::not_found("Resource not found").into_response()
 }
 
-/// The rolling-window limit, latency, 429 and 5xx injection, and the request log.
+/// The rolling-window limit, latency, 429 and 5xx injection, the request log, and the count of
+/// requests in flight.
 async fn gate(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let _answering = st.in_flight.enter();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let endpoint = match req.extensions().get::<MatchedPath>() {

@@ -3,13 +3,13 @@
 
 #![allow(dead_code)] // each includer uses a part
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bitbucket_connector::Bitbucket;
 use bitbucket_connector::settings::{AuthKind, Settings, parse_workspace_list};
@@ -22,6 +22,8 @@ pub struct Http {
     pub endpoints_seen: RefCell<Vec<String>>,
     /// Endpoint labels answered locally with this status (the simulator never sees them).
     pub refuse: HashMap<String, u16>,
+    /// Wall time spent sending requests and reading their answers: not the connector's own work.
+    pub http_time: Cell<Duration>,
 }
 
 fn b64(data: &[u8]) -> String {
@@ -61,6 +63,7 @@ impl Http {
             logs: RefCell::new(vec![]),
             endpoints_seen: RefCell::new(vec![]),
             refuse: HashMap::new(),
+            http_time: Cell::new(Duration::ZERO),
         }
     }
 }
@@ -83,6 +86,20 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 
 impl Transport for Http {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        let started = Instant::now();
+        let result = self.exchange(req);
+        self.http_time.set(self.http_time.get() + started.elapsed());
+        result
+    }
+
+    fn log(&self, level: LogLevel, message: &str) {
+        self.logs.borrow_mut().push((level, message.to_string()));
+    }
+}
+
+impl Http {
+    /// One request over a new connection, answered locally for refused endpoints.
+    fn exchange(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
         if let Some(status) = self.refuse.get(&req.endpoint) {
             return Ok(HttpResponse {
                 status: *status,
@@ -142,10 +159,6 @@ impl Transport for Http {
             headers: vec![],
             body,
         })
-    }
-
-    fn log(&self, level: LogLevel, message: &str) {
-        self.logs.borrow_mut().push((level, message.to_string()));
     }
 }
 
