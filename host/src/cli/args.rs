@@ -93,7 +93,8 @@ pub struct LimitArgs {
     /// First wait before retrying a rate-limited or failed request, in milliseconds; it doubles each retry.
     #[arg(long, env = "BATON_RETRY_BACKOFF_BASE_MS", default_value_t = 500)]
     pub retry_backoff_base_ms: u64,
-    /// Plugin calls of a sync run at once, each on an instance of its own (1: one at a time).
+    /// Plugin calls of a sync run at once, each on an instance of its own, and requests in flight
+    /// at once across them (1: one at a time).
     #[arg(long, env = "BATON_CONCURRENCY", default_value_t = crate::operations::settings::DEFAULT_CONCURRENCY,
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub concurrency: usize,

@@ -164,3 +164,115 @@ impl SharedReads {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn ok(body: Vec<u8>) -> InboundResponse {
+        InboundResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        }
+    }
+
+    /// Bytes that do not compress: a fixed pseudo-random sequence.
+    fn noise(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// Asks `reads` for `key`, counting a send in `sends` when it has to go out.
+    async fn ask(
+        reads: &SharedReads,
+        key: &str,
+        body: &[u8],
+        sends: &AtomicUsize,
+    ) -> InboundResponse {
+        let got: Result<InboundResponse, ()> = reads
+            .get_or_send(key.to_string(), || async {
+                sends.fetch_add(1, Ordering::SeqCst);
+                Outcome::Shared(ok(body.to_vec()))
+            })
+            .await;
+        got.expect("a shared response")
+    }
+
+    #[tokio::test]
+    async fn a_kept_response_comes_back_whole_and_small() {
+        let reads = SharedReads::new(1 << 20);
+        let sends = AtomicUsize::new(0);
+        let body = br#"{"type":"repository","full_name":"acme/api","slug":"api"},"#.repeat(500);
+        let first = ask(&reads, "k", &body, &sends).await;
+        let again = ask(&reads, "k", &body, &sends).await;
+        assert_eq!(
+            sends.load(Ordering::SeqCst),
+            1,
+            "the second asker is answered from the first"
+        );
+        assert_eq!(first.body, body);
+        assert_eq!(again.body, body);
+        assert_eq!(again.headers, first.headers);
+        let kept = reads.entries.lock().unwrap().bytes;
+        assert!(
+            kept > 0 && kept < body.len() / 10,
+            "{kept} bytes kept for {}",
+            body.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn unshared_outcomes_are_sent_again() {
+        let reads = SharedReads::new(1 << 20);
+        let sends = AtomicUsize::new(0);
+        for _ in 0..2 {
+            let got: Result<InboundResponse, ()> = reads
+                .get_or_send("k".to_string(), || async {
+                    sends.fetch_add(1, Ordering::SeqCst);
+                    Outcome::Own(Ok(InboundResponse {
+                        status: 429,
+                        headers: vec![],
+                        body: vec![],
+                    }))
+                })
+                .await;
+            assert_eq!(got.unwrap().status, 429);
+        }
+        assert_eq!(sends.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn the_least_recently_asked_go_past_the_cap_and_clear_forgets_all() {
+        let reads = SharedReads::new(2_500);
+        let sends = AtomicUsize::new(0);
+        let (a, b, c) = (noise(1_000, 1), noise(1_000, 2), noise(1_000, 3));
+        ask(&reads, "a", &a, &sends).await;
+        ask(&reads, "b", &b, &sends).await;
+        ask(&reads, "a", &a, &sends).await; // now b is the oldest asked
+        ask(&reads, "c", &c, &sends).await; // over the cap: b goes
+        assert_eq!(sends.load(Ordering::SeqCst), 3);
+        ask(&reads, "a", &a, &sends).await;
+        ask(&reads, "c", &c, &sends).await;
+        assert_eq!(sends.load(Ordering::SeqCst), 3, "a and c stayed");
+        assert_eq!(ask(&reads, "b", &b, &sends).await.body, b);
+        assert_eq!(sends.load(Ordering::SeqCst), 4, "b was sent again");
+        reads.clear();
+        assert_eq!(reads.entries.lock().unwrap().bytes, 0);
+        ask(&reads, "a", &a, &sends).await;
+        assert_eq!(
+            sends.load(Ordering::SeqCst),
+            5,
+            "nothing is kept after clear"
+        );
+    }
+}
