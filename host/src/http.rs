@@ -72,8 +72,8 @@ pub struct HttpSettings {
     /// Requests in flight at once, across the capability's users (a sync's instances), and so
     /// also in one `send-all` batch.
     pub max_in_flight: usize,
-    /// Share GET responses between the capability's users, up to this many bytes of bodies
-    /// (a sync's instances); `None` sends every request.
+    /// Share GET responses between the capability's users, up to this many bytes of compressed
+    /// bodies (a sync's instances); `None` sends every request.
     pub shared_reads_bytes: Option<usize>,
     /// Proxy and extra trusted roots. The default connects directly and ignores the environment;
     /// the CLI passes [`NetworkSettings::from_env`] (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, ...).
