@@ -169,6 +169,9 @@ impl SharedReads {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use rand::rngs::StdRng;
+    use rand::{RngCore, SeedableRng};
+
     use super::*;
 
     fn ok(body: Vec<u8>) -> InboundResponse {
@@ -179,17 +182,11 @@ mod tests {
         }
     }
 
-    /// Bytes that do not compress: a fixed pseudo-random sequence.
+    /// Bytes that do not compress: a seeded pseudo-random sequence.
     fn noise(len: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+        let mut bytes = vec![0; len];
+        StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+        bytes
     }
 
     /// Asks `reads` for `key`, counting a send in `sends` when it has to go out.

@@ -321,13 +321,7 @@ async fn drive(
             } else {
                 // Store steps run with no call in flight; when none is left to come either,
                 // the instances go before the store's heaviest step, grant expansion.
-                if !steps::leads_to_calls(operation)
-                    && !steps
-                        .state
-                        .actions
-                        .iter()
-                        .any(|a| steps::leads_to_calls(a.operation))
-                {
+                if !steps::calls_ahead(operation, &steps.state.actions) {
                     pool.release();
                 }
                 steps.state.completed_actions_count += 1;

@@ -51,8 +51,13 @@ pub(super) fn phase(op: Operation) -> u8 {
 }
 
 /// Whether an action of this operation is, or leads to, plugin calls: all but grant expansion.
-pub(super) fn leads_to_calls(op: Operation) -> bool {
+fn leads_to_calls(op: Operation) -> bool {
     !matches!(op, Operation::GrantExpansion)
+}
+
+/// Whether any plugin call is still to come once `next` runs, of it or of the `queued` actions.
+pub(super) fn calls_ahead(next: Operation, queued: &[Action]) -> bool {
+    leads_to_calls(next) || queued.iter().any(|a| leads_to_calls(a.operation))
 }
 
 /// Whether the action is a plugin call (else a step of the store's own).
